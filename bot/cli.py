@@ -1,0 +1,213 @@
+"""The `twofold` command: run the bot, migrate, manage therapists, inspect the library."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import __version__, heartbeat
+from bot.config import ConfigError, Settings, get_settings
+from bot.db import migrate
+from bot.db.engine import Database
+from bot.logs import configure_logging
+from bot.services import therapists
+
+logger = logging.getLogger("bot")
+
+T = TypeVar("T")
+
+EXIT_USAGE = 2  # the operator must change something before this can work
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; shown as one line, never as a traceback."""
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise CommandError(f"invalid configuration: {problems}") from None
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _migrate(settings: Settings) -> str | None:
+    try:
+        return migrate.upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CommandError(
+            f"cannot use the database at DATABASE_URL ({reason}); check the URL and that "
+            "the database server is reachable"
+        ) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    settings = _settings()
+    token = _token(settings)
+    configure_logging(settings.log_level, _secrets(settings))
+    revision = _migrate(settings)
+    logger.info("database schema at revision %s", revision)
+    app = build_application(settings)
+    # SIGINT/SIGTERM: PTB stops fetching updates, lets running handlers finish, then
+    # runs post_shutdown (which closes the database), so nothing is lost mid-write.
+    if settings.webhook_url:
+        from urllib.parse import urlsplit
+
+        assert settings.webhook_secret is not None  # enforced by Settings
+        app.run_webhook(
+            listen="0.0.0.0",  # noqa: S104  (a container's port must listen on all interfaces)
+            port=settings.port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    del token
+    return 0
+
+
+def _token(settings: Settings) -> str:
+    try:
+        return settings.token
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _secrets(settings: Settings) -> list[str]:
+    secrets = [settings.webhook_secret.get_secret_value()] if settings.webhook_secret else []
+    if settings.telegram_bot_token:
+        secrets.append(settings.telegram_bot_token.get_secret_value())
+    return secrets
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the schema to the newest revision and report it."""
+    settings = _settings()
+    revision = _migrate(settings)
+    print(f"database schema at revision {revision} (head {migrate.head_revision()})")
+    return 0
+
+
+def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one unit of database work in its own transaction, from synchronous CLI code."""
+
+    async def run() -> T:
+        database = Database(_settings().database_url)
+        try:
+            async with database.session() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CommandError(f"database error ({reason}); has `twofold migrate` run?") from None
+    except therapists.InvalidTherapistError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_therapist_add(args: argparse.Namespace) -> int:
+    """Grant the therapist role."""
+    therapist = _with_session(
+        lambda session: therapists.grant(
+            session=session, telegram_id=args.telegram_user_id, name=args.name
+        )
+    )
+    label = f" ({therapist.name})" if therapist.name else ""
+    print(f"therapist {args.telegram_user_id}{label} added")
+    return 0
+
+
+def cmd_therapist_list(args: argparse.Namespace) -> int:
+    """List the therapists."""
+    rows = _with_session(lambda session: therapists.list_active(session=session))
+    if not rows:
+        print("no therapists yet: add one with `twofold therapist add <telegram_user_id>`")
+        return 0
+    print(f"{'telegram_user_id':>16}  {'added':10}  name")
+    for therapist in rows:
+        added = therapist.created_at.strftime("%Y-%m-%d")
+        print(f"{therapist.telegram_id:>16}  {added:10}  {therapist.name}")
+    return 0
+
+
+def cmd_therapist_remove(args: argparse.Namespace) -> int:
+    """Revoke the therapist role."""
+    removed = _with_session(
+        lambda session: therapists.revoke(session=session, telegram_id=args.telegram_user_id)
+    )
+    if not removed:
+        raise CommandError(f"{args.telegram_user_id} is not a therapist")
+    print(f"therapist {args.telegram_user_id} removed")
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the running bot refreshed its heartbeat recently (container health check)."""
+    settings = _settings()
+    if heartbeat.is_fresh(settings.heartbeat_file, datetime.now(UTC)):
+        return 0
+    print(f"unhealthy: no recent heartbeat in {settings.heartbeat_file}", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twofold", description="Twofold: a Telegram bot for couples-therapy homework."
+    )
+    parser.add_argument("--version", action="version", version=f"twofold {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot (polling, or webhook if WEBHOOK_URL)")
+    run.set_defaults(func=cmd_run)
+    migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate_cmd.set_defaults(func=cmd_migrate)
+    health = commands.add_parser("health", help="exit 0 if the running bot is alive")
+    health.set_defaults(func=cmd_health)
+
+    therapist = commands.add_parser("therapist", help="grant or revoke the therapist role")
+    roles = therapist.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = roles.add_parser("add", help="make a Telegram user a therapist")
+    add.add_argument("telegram_user_id", type=int, help="numeric Telegram user id")
+    add.add_argument("--name", help="name shown to couples (default: their Telegram name)")
+    add.set_defaults(func=cmd_therapist_add)
+    roles.add_parser("list", help="list therapists").set_defaults(func=cmd_therapist_list)
+    remove = roles.add_parser("remove", help="revoke the therapist role")
+    remove.add_argument("telegram_user_id", type=int, help="numeric Telegram user id")
+    remove.set_defaults(func=cmd_therapist_remove)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `twofold` console script and of `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CommandError as exc:
+        print(f"twofold: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return code

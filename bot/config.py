@@ -1,0 +1,117 @@
+"""Runtime configuration, read from the environment and an optional `.env` file.
+
+The variable names are a public contract (README, Dockerfile, compose file and
+operators' deployments depend on them): change them only with a migration note.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/twofold.db"
+
+# Telegram accepts 1-256 characters from this alphabet for a webhook secret token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class ConfigError(ValueError):
+    """A setting is missing or unsafe; the message tells the operator what to set."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Return `url` with the async driver Twofold uses for its database.
+
+    Operators write the URLs they know (`postgresql://...`, `sqlite:///...`); the
+    application needs `asyncpg` and `aiosqlite` respectively.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in {"postgresql", "postgres"}:
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ConfigError(
+        f"DATABASE_URL uses {backend!r}; Twofold supports sqlite:/// and postgresql:// URLs"
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting Twofold reads; see the configuration table in the README."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_file_url: str = "https://api.telegram.org/file/bot"
+    log_level: LogLevel = "INFO"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    exercises_dir: Path | None = None
+    invite_ttl_days: Annotated[int, Field(ge=1, le=90)] = 7
+    heartbeat_file: Path = Path("data/heartbeat")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("webhook_url", "exercises_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        # An unauthenticated webhook lets anyone on the internet inject updates that
+        # impersonate any user, so webhook mode refuses to start without a secret.
+        if self.webhook_url is None:
+            return self
+        if not self.webhook_url.startswith("https://"):
+            raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram requires TLS)")
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not _WEBHOOK_SECRET.match(secret):
+            raise ValueError(
+                "WEBHOOK_SECRET must be set to 16-256 characters of A-Z, a-z, 0-9, _ or - "
+                "when WEBHOOK_URL is set"
+            )
+        return self
+
+    @property
+    def token(self) -> str:
+        """The bot token, or a ConfigError telling the operator how to get one."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
+                "(https://t.me/BotFather) and put its token in the environment or in .env"
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence: the SQLModel tables, the engine and the queries that use them."""

@@ -1,0 +1,31 @@
+"""Handlers translate Telegram updates into service calls and render the replies.
+
+`register` is the one place handlers are attached. Within a group PTB runs only the
+first handler whose filters match, so the order below is part of the behaviour.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import TwofoldApp
+from bot.handlers import errors, fallback, groups, start
+
+
+def register(app: TwofoldApp) -> None:
+    """Attach every handler to `app`."""
+    # Order matters: group chats are refused before any command can run in them.
+    app.add_handler(MessageHandler(~filters.ChatType.PRIVATE, groups.refuse_group))
+    app.add_handler(
+        ChatMemberHandler(groups.refuse_group_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+
+    app.add_handler(CommandHandler("start", start.start))
+    app.add_handler(CommandHandler("help", start.help_command))
+
+    # Order matters: these catch whatever no handler above claimed, so they stay last.
+    app.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT, fallback.unexpected_text))
+    app.add_handler(MessageHandler(filters.ALL, fallback.unsupported_message))
+
+    app.add_error_handler(errors.on_error)

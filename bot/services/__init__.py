@@ -1,0 +1,1 @@
+"""Domain rules. Nothing here imports `telegram`: handlers translate, services decide."""
