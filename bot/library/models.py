@@ -1,0 +1,323 @@
+"""Domain models of the exercise library (no I/O, no Telegram)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal, get_args
+
+__all__ = [
+    "CATEGORIES",
+    "FALLBACK_LANGUAGE",
+    "MODES",
+    "REQUIRED_LANGUAGES",
+    "RESPONSE_TYPES",
+    "VISIBILITIES",
+    "Exercise",
+    "ExerciseSet",
+    "Library",
+    "LibraryError",
+    "LibraryProblem",
+    "LoadResult",
+    "Mode",
+    "ResponseType",
+    "SetItem",
+    "Visibility",
+    "category_label",
+    "pick_language",
+]
+
+Mode = Literal["individual", "shared", "together"]
+ResponseType = Literal["done", "text", "scale", "choice"]
+Visibility = Literal["private", "partner", "therapist"]
+
+MODES: Final[tuple[str, ...]] = get_args(Mode)
+RESPONSE_TYPES: Final[tuple[str, ...]] = get_args(ResponseType)
+VISIBILITIES: Final[tuple[str, ...]] = get_args(Visibility)
+
+FALLBACK_LANGUAGE: Final = "en"
+#: Every text in every exercise and set must exist in at least these languages.
+REQUIRED_LANGUAGES: Final[tuple[str, ...]] = ("en", "es")
+
+#: The fixed category vocabulary, with display names.
+CATEGORIES: Final[Mapping[str, Mapping[str, str]]] = {
+    "appreciation": {"en": "Gratitude and appreciation", "es": "Gratitud y aprecio"},
+    "listening": {"en": "Listening", "es": "Escucha"},
+    "knowing-each-other": {"en": "Knowing each other", "es": "Conocerse"},
+    "connection": {"en": "Connection and rituals", "es": "Conexión y rituales"},
+    "conflict": {"en": "Gentle conflict", "es": "Conflicto con cuidado"},
+    "repair": {"en": "Repair", "es": "Reparar"},
+    "calm": {"en": "Stress and calming down", "es": "Estrés y calma"},
+    "interpersonal-skills": {
+        "en": "Interpersonal skills (DBT)",
+        "es": "Habilidades interpersonales (DBT)",
+    },
+    "values-and-boundaries": {"en": "Values and boundaries", "es": "Valores y límites"},
+    "check-in": {"en": "Check-ins", "es": "Revisiones"},
+    "self-and-family": {"en": "Self and family history", "es": "Historia personal y familiar"},
+}
+
+
+def pick_language(texts: Mapping[str, str], lang: str) -> str:
+    """The language of ``texts`` to use for ``lang``.
+
+    Exact match, then the base language (``es-MX`` -> ``es``), then English,
+    then whatever exists.
+    """
+    if lang in texts:
+        return lang
+    base = lang.replace("_", "-").split("-", 1)[0].lower()
+    if base in texts:
+        return base
+    if FALLBACK_LANGUAGE in texts:
+        return FALLBACK_LANGUAGE
+    return next(iter(sorted(texts)))
+
+
+def category_label(category: str, lang: str) -> str:
+    """Display name of a category in ``lang`` (the slug itself if unknown)."""
+    labels = CATEGORIES.get(category)
+    if not labels:
+        return category
+    return labels[pick_language(labels, lang)]
+
+
+@dataclass(frozen=True)
+class LibraryProblem:
+    """One problem in one library file: ``path: field: message``.
+
+    ``field`` is a dotted path into the file (``prompt.es``,
+    ``schedule[2].exercise``) or None for problems with the whole file.
+    """
+
+    path: Path
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        shown = _display_path(self.path)
+        if self.field:
+            return f"{shown}: {self.field}: {self.message}"
+        return f"{shown}: {self.message}"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+class LibraryError(Exception):
+    """The built-in library is broken; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[LibraryProblem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"the exercise library has {count} problem{'s' if count != 1 else ''}:"]
+        lines += [f"  {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise. Text fields map a language code to a Jinja2 template."""
+
+    slug: str
+    title: dict[str, str]  # plain text (no HTML, no variables): safe for buttons
+    category: str
+    minutes: int
+    rationale: dict[str, str]
+    source: str
+    mode: Mode
+    response: ResponseType
+    choices: list[dict[str, str]]  # plain-text button labels, only for response == "choice"
+    prompt: dict[str, str]
+    follow_up: dict[str, str] | None
+    reminder: dict[str, str]
+    visibility: Visibility
+    languages: frozenset[str]
+    origin: Path
+    builtin: bool = True
+
+    def __hash__(self) -> int:
+        return hash((self.slug, self.origin))
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (with the usual fallback). Plain text, HTML-safe."""
+        return self.title[pick_language(self.title, lang)]
+
+    def choice_labels(self, lang: str) -> list[str]:
+        """Button labels for a ``choice`` exercise in ``lang``. Plain text, HTML-safe."""
+        return [choice[pick_language(choice, lang)] for choice in self.choices]
+
+
+@dataclass(frozen=True, order=True)
+class SetItem:
+    """Exercise ``exercise`` (a slug) is due on ``day`` (1-based) of its set."""
+
+    day: int
+    exercise: str
+
+
+_EN_NUMBERS = {1: "once", 2: "twice"}
+_ES_NUMBERS = {1: "una vez", 2: "dos veces"}
+
+
+@dataclass(frozen=True)
+class ExerciseSet:
+    """A program: which exercises on which days.
+
+    ``items`` are sorted by day (several items may share a day). If ``repeat``
+    is true the program is open-ended: after ``length_days`` it starts again
+    from day 1, and ``length_days`` is the length of the cycle.
+    """
+
+    slug: str
+    title: dict[str, str]  # plain text
+    description: dict[str, str]  # Jinja2 templates (variables: therapist, lang)
+    items: list[SetItem]
+    repeat: bool
+    length_days: int
+    origin: Path
+    builtin: bool = True
+
+    def __hash__(self) -> int:
+        return hash((self.slug, self.origin))
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (with the usual fallback). Plain text, HTML-safe."""
+        return self.title[pick_language(self.title, lang)]
+
+    @property
+    def languages(self) -> frozenset[str]:
+        return frozenset(self.title) & frozenset(self.description)
+
+    @property
+    def exercise_slugs(self) -> list[str]:
+        """Distinct exercise slugs in schedule order."""
+        return list(dict.fromkeys(item.exercise for item in self.items))
+
+    def cycle_day(self, day: int) -> int | None:
+        """Map a 1-based day since the start to the day in the schedule.
+
+        None when the day is before the start (``day < 1``) or after the end of a
+        non-repeating set.
+        """
+        if day < 1:
+            return None
+        if self.repeat:
+            return (day - 1) % self.length_days + 1
+        return day if day <= self.length_days else None
+
+    def items_for_day(self, day: int) -> list[SetItem]:
+        """Items due on ``day`` (1-based, counted from the start of the set).
+
+        Repeating sets wrap around after ``length_days``. Days before the start
+        or after the end of a non-repeating set have no items (no exception).
+        """
+        schedule_day = self.cycle_day(day)
+        if schedule_day is None:
+            return []
+        return [item for item in self.items if item.day == schedule_day]
+
+    def is_finished(self, day: int) -> bool:
+        """True once ``day`` is past the end of a non-repeating set."""
+        return not self.repeat and day > self.length_days
+
+    def frequency_summary(self, lang: str) -> str:
+        """A short description of the rhythm, e.g. "3 times a week for 2 weeks".
+
+        English and Spanish; other languages get English.
+        """
+        spanish = lang.replace("_", "-").split("-", 1)[0].lower() == "es"
+        days = sorted({item.day for item in self.items})
+        length = self.length_days
+        weekly = _per_week(days, length)
+        if len(days) == length:
+            rhythm = "todos los días" if spanish else "daily"
+        elif weekly is not None:
+            if spanish:
+                rhythm = f"{_ES_NUMBERS.get(weekly, f'{weekly} veces')} por semana"
+            else:
+                rhythm = f"{_EN_NUMBERS.get(weekly, f'{weekly} times')} a week"
+        else:
+            rhythm = ""
+
+        if self.repeat:
+            if not rhythm:
+                if spanish:
+                    return f"{len(days)} de cada {length} días, sin fecha de fin"
+                return f"on {len(days)} of every {length} days, ongoing"
+            return f"{rhythm}, sin fecha de fin" if spanish else f"{rhythm}, ongoing"
+
+        if not rhythm:
+            if spanish:
+                return f"{len(days)} días en un periodo de {length} días"
+            return f"on {len(days)} days over {length} days"
+        if weekly is not None and length == 7 and len(days) != length:
+            # A single week: "3 times in 7 days" reads better than "3 times a week for 7 days".
+            if spanish:
+                return f"{_ES_NUMBERS.get(weekly, f'{weekly} veces')} en 7 días"
+            return f"{_EN_NUMBERS.get(weekly, f'{weekly} times')} in 7 days"
+        return f"{rhythm} {_duration(length, spanish)}"
+
+
+def _per_week(days: list[int], length: int) -> int | None:
+    """Days per week if every week of the schedule has the same number, else None."""
+    if length % 7 or not days:
+        return None
+    counts = [0] * (length // 7)
+    for day in days:
+        counts[(day - 1) // 7] += 1
+    if len(set(counts)) != 1 or counts[0] == 0:
+        return None
+    return counts[0]
+
+
+def _duration(length: int, spanish: bool) -> str:
+    if length % 7 == 0 and length >= 14:
+        weeks = length // 7
+        return f"durante {weeks} semanas" if spanish else f"for {weeks} weeks"
+    if spanish:
+        return "durante 1 día" if length == 1 else f"durante {length} días"
+    return "for 1 day" if length == 1 else f"for {length} days"
+
+
+@dataclass(frozen=True)
+class Library:
+    """The loaded library. Lookups return None for unknown slugs (no KeyError)."""
+
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    sets: dict[str, ExerciseSet] = field(default_factory=dict)
+
+    def exercise(self, slug: str) -> Exercise | None:
+        return self.exercises.get(slug)
+
+    def set(self, slug: str) -> ExerciseSet | None:
+        return self.sets.get(slug)
+
+    def exercises_in_set(self, slug: str) -> list[Exercise]:
+        """Distinct exercises of a set in schedule order ([] for an unknown set)."""
+        exercise_set = self.sets.get(slug)
+        if exercise_set is None:
+            return []
+        return [self.exercises[s] for s in exercise_set.exercise_slugs if s in self.exercises]
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages in which *every* exercise and set is available."""
+        items: list[frozenset[str]] = [e.languages for e in self.exercises.values()]
+        items += [s.languages for s in self.sets.values()]
+        if not items:
+            return frozenset()
+        return frozenset.intersection(*items)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What :func:`load_library` returns: the library plus skipped operator problems."""
+
+    library: Library
+    warnings: list[LibraryProblem] = field(default_factory=list)
