@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import heartbeat
 from bot.clock import Clock, SystemClock
@@ -16,24 +16,42 @@ from bot.context import BotData, Services, TwofoldApp, TwofoldContext
 from bot.db.engine import Database
 from bot.handlers import register
 from bot.handlers.menu import publish_default_menus
+from bot.library import Library, load_library
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_TYPES = ContextTypes(context=TwofoldContext, bot_data=BotData)
+REPLY_RETRIES = 3
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None) -> TwofoldApp:
+def load_exercises(settings: Settings) -> Library:
+    """Load the library; a broken built-in raises, broken operator files are skipped."""
+    result = load_library(settings.exercises_dir)
+    for problem in result.warnings:
+        logger.warning("skipped an operator exercise file: %s", problem)
+    return result.library
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, library: Library | None = None
+) -> TwofoldApp:
     """Build the bot; services start in `post_init` and close in `post_shutdown`."""
     clock = clock or SystemClock()
+    library = library or load_exercises(settings)
 
     async def post_init(app: TwofoldApp) -> None:
         app.bot_data.services = Services(
-            settings=settings, database=Database(settings.database_url), clock=clock
+            settings=settings,
+            database=Database(settings.database_url),
+            clock=clock,
+            library=library,
         )
         await publish_default_menus(app.bot)
+        # Beat now, then repeat: APScheduler never fires a job whose `first` is 0.
+        heartbeat.beat(settings.heartbeat_file, datetime.now(UTC))
         assert app.job_queue is not None
-        app.job_queue.run_repeating(_beat, interval=heartbeat.INTERVAL, first=0, name="heartbeat")
+        app.job_queue.run_repeating(_beat, interval=heartbeat.INTERVAL, name="heartbeat")
         logger.info("Twofold is running as @%s", app.bot.username)
 
     async def post_shutdown(app: TwofoldApp) -> None:
@@ -52,6 +70,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Twof
             )
         )
         .context_types(CONTEXT_TYPES)
+        # Replies to a person: wait out a 429 and retry instead of failing the handler.
+        # Scheduled deliveries are paced by the dispatcher itself, below Telegram's limits.
+        .rate_limiter(AIORateLimiter(max_retries=REPLY_RETRIES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

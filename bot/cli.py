@@ -8,18 +8,24 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.error import InvalidToken, NetworkError
 
-from bot import __version__, heartbeat
+from bot import __version__, cli_exercises, heartbeat
 from bot.config import ConfigError, Settings, get_settings
 from bot.db import migrate
 from bot.db.engine import Database
+from bot.library import LibraryError
 from bot.logs import configure_logging
 from bot.services import therapists
+
+if TYPE_CHECKING:
+    from bot.context import TwofoldApp
 
 logger = logging.getLogger("bot")
 
@@ -58,19 +64,46 @@ def _migrate(settings: Settings) -> str | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import build_application, load_exercises
 
     settings = _settings()
-    token = _token(settings)
+    _token(settings)
     configure_logging(settings.log_level, _secrets(settings))
+    try:
+        library = load_exercises(settings)
+    except LibraryError as exc:
+        problems = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise CommandError(f"the built-in exercise library is broken:\n{problems}") from None
     revision = _migrate(settings)
     logger.info("database schema at revision %s", revision)
-    app = build_application(settings)
+    app = build_application(settings, library=library)
+    try:
+        # PTB's own start-up logs a traceback when Telegram cannot be reached or refuses
+        # the token; asking once first turns both into the one-line errors below.
+        asyncio.run(_check_telegram(app))
+        _serve(app, settings)
+    except InvalidToken:
+        raise CommandError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token @BotFather gave you again"
+        ) from None
+    except NetworkError as exc:
+        raise CommandError(
+            f"cannot reach the Telegram Bot API at TELEGRAM_API_BASE_URL ({exc.message})"
+        ) from None
+    return 0
+
+
+async def _check_telegram(app: TwofoldApp) -> None:
+    async with app.bot:
+        await app.bot.get_me()
+
+
+def _serve(app: TwofoldApp, settings: Settings) -> None:
+    from bot.app import ALLOWED_UPDATES
+
     # SIGINT/SIGTERM: PTB stops fetching updates, lets running handlers finish, then
     # runs post_shutdown (which closes the database), so nothing is lost mid-write.
     if settings.webhook_url:
-        from urllib.parse import urlsplit
-
         assert settings.webhook_secret is not None  # enforced by Settings
         app.run_webhook(
             listen="0.0.0.0",  # noqa: S104  (a container's port must listen on all interfaces)
@@ -82,8 +115,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
-    del token
-    return 0
 
 
 def _token(settings: Settings) -> str:
@@ -197,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     remove = roles.add_parser("remove", help="revoke the therapist role")
     remove.add_argument("telegram_user_id", type=int, help="numeric Telegram user id")
     remove.set_defaults(func=cmd_therapist_remove)
+
+    cli_exercises.register(commands)
     return parser
 
 

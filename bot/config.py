@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/twofold.db"
 
 # Telegram accepts 1-256 characters from this alphabet for a webhook secret token.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -86,7 +89,10 @@ class Settings(BaseSettings):
         # impersonate any user, so webhook mode refuses to start without a secret.
         if self.webhook_url is None:
             return self
-        if not self.webhook_url.startswith("https://"):
+        url = urlsplit(self.webhook_url)
+        # Telegram only posts to https; a self-hosted Bot API server on the same machine
+        # may post over plain http to loopback.
+        if url.scheme != "https" and not (url.scheme == "http" and url.hostname in _LOOPBACK):
             raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram requires TLS)")
         secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
         if not _WEBHOOK_SECRET.match(secret):

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.library import Library
 
 
 @dataclass(slots=True)
@@ -19,6 +20,7 @@ class Services:
     settings: Settings
     database: Database
     clock: Clock
+    library: Library
 
 
 class BotData:
@@ -30,7 +32,7 @@ class BotData:
         self.services: Services | None = None
 
 
-class TwofoldContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class TwofoldContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
     """CallbackContext with typed access to the services."""
 
     @property
@@ -41,4 +43,4 @@ class TwofoldContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
         return services
 
 
-TwofoldApp = Application[ExtBot[None], TwofoldContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+TwofoldApp = Application[ExtBot[int], TwofoldContext, dict[Any, Any], dict[Any, Any], BotData, Any]

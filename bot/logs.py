@@ -37,5 +37,5 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Telegram puts the token in the URL.
     # The formatter would redact it anyway; this keeps the log readable as well.
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -6,10 +6,27 @@ first handler whose filters match, so the order below is part of the behaviour.
 
 from __future__ import annotations
 
-from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import TwofoldApp
-from bot.handlers import errors, fallback, groups, start
+from bot.handlers import (
+    couples,
+    errors,
+    fallback,
+    groups,
+    join,
+    leave,
+    library,
+    setup,
+    start,
+    text,
+)
 
 
 def register(app: TwofoldApp) -> None:
@@ -22,10 +39,15 @@ def register(app: TwofoldApp) -> None:
 
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler("help", start.help_command))
+    app.add_handlers(
+        [*join.HANDLERS, *couples.HANDLERS, *library.HANDLERS, *setup.HANDLERS, *leave.HANDLERS]
+    )
 
+    # Order matters: commands above win; plain text goes to the open guided step.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text.on_text))
     # Order matters: these catch whatever no handler above claimed, so they stay last.
     app.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT, fallback.unexpected_text))
     app.add_handler(MessageHandler(filters.ALL, fallback.unsupported_message))
+    app.add_handler(CallbackQueryHandler(fallback.stale_button))
 
     app.add_error_handler(errors.on_error)

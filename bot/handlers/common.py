@@ -1,21 +1,30 @@
-"""Small helpers every handler uses: who is asking, and in which language to answer."""
+"""Small helpers every handler uses: who is asking, in which language, how to reply."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import TwofoldContext
 from bot.i18n import Gettext, translator
-from bot.services.identity import Identity, identify
+from bot.services.identity import Identity, Role, identify
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
     identity: Identity
     _: Gettext
+
+    @property
+    def role(self) -> Role:
+        return self.identity.role
 
 
 async def caller(update: Update, context: TwofoldContext) -> Caller:
@@ -32,3 +41,43 @@ async def caller(update: Update, context: TwofoldContext) -> Caller:
 def esc(text: str) -> str:
     """Escape user-provided text for Telegram HTML."""
     return escape(text, quote=False)
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def command_argument(update: Update) -> str:
+    """Everything after the command word, stripped (`/name Ana Lucía` -> `Ana Lucía`)."""
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def notify(context: TwofoldContext, telegram_id: int, text: str) -> bool:
+    """Message another person; a blocked or vanished chat is logged, not raised.
+
+    The action that triggers a notification (a join, a leave) has already been
+    committed; failing to tell someone must not undo it or confuse the actor.
+    """
+    try:
+        await context.bot.send_message(telegram_id, text)
+    except (Forbidden, BadRequest) as exc:
+        logger.warning("could not notify user %s: %s", telegram_id, exc.message)
+        return False
+    return True
+
+
+async def not_for_you(update: Update, me: Caller) -> None:
+    """Answer a command this role may not use, the same way whatever the reason."""
+    await reply(update, me._("That command isn't available to you. Send /help to see yours."))

@@ -33,3 +33,11 @@ async def unsupported_message(update: Update, context: TwofoldContext) -> None:
     await update.effective_message.reply_text(
         _("I can only read text messages. Send /help to see what I can do.")
     )
+
+
+async def stale_button(update: Update, context: TwofoldContext) -> None:
+    """Answer a button no handler recognises (old, or forged) and change nothing."""
+    query = update.callback_query
+    assert query is not None
+    _ = (await caller(update, context))._
+    await query.answer(_("This is no longer available."))

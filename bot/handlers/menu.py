@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.ext import ExtBot
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Gettext, translator
 from bot.services.identity import Identity, Role
 
-_COMMON = [
-    ("start", N_("Start, or open an invite link")),
-    ("help", N_("What I can do for you")),
-]
+_START = ("start", N_("Start, or open an invite link"))
+_HELP = ("help", N_("What I can do for you"))
 
 COMMANDS: dict[Role, list[tuple[str, str]]] = {
-    Role.STRANGER: _COMMON,
-    Role.PARTNER: _COMMON,
-    Role.THERAPIST: _COMMON,
+    Role.STRANGER: [_START, _HELP],
+    Role.PARTNER: [
+        ("settings", N_("Your name, time zone, delivery time, language and sharing")),
+        ("time", N_("Change when exercises arrive")),
+        ("timezone", N_("Change your time zone")),
+        ("language", N_("Change your language")),
+        ("name", N_("Change the name others see")),
+        ("leave", N_("Leave your couple in Twofold")),
+        _HELP,
+    ],
+    Role.THERAPIST: [
+        ("newcouple", N_("Create a couple and get its invite links")),
+        ("couples", N_("Your couples and their status")),
+        ("couple", N_("One couple in detail: /couple <id>")),
+        ("invite", N_("Fresh invite links: /invite <id>")),
+        ("archive", N_("End a couple's program: /archive <id>")),
+        ("library", N_("Browse the exercise sets")),
+        ("settings", N_("Your time zone and language")),
+        ("timezone", N_("Change your time zone")),
+        ("language", N_("Change your language")),
+        _HELP,
+    ],
 }
 
 
@@ -25,10 +44,13 @@ def bot_commands(role: Role, _: Gettext) -> list[BotCommand]:
 
 
 def help_lines(role: Role, _: Gettext) -> list[str]:
-    return [f"/{name} — {_(description)}" for name, description in COMMANDS[role]]
+    # Descriptions are plain text in the menu but HTML in /help ("/couple <id>").
+    return [
+        f"/{name} — {escape(_(description), quote=False)}" for name, description in COMMANDS[role]
+    ]
 
 
-async def publish_default_menus(bot: ExtBot[None]) -> None:
+async def publish_default_menus(bot: ExtBot[int]) -> None:
     """Set the menu every private chat sees before Twofold knows the person."""
     scope = BotCommandScopeAllPrivateChats()
     for language in LANGUAGES:
@@ -39,7 +61,7 @@ async def publish_default_menus(bot: ExtBot[None]) -> None:
         )
 
 
-async def publish_menu_for(bot: ExtBot[None], identity: Identity) -> None:
+async def publish_menu_for(bot: ExtBot[int], identity: Identity) -> None:
     """Show this person the commands of their role, in their language."""
     await bot.set_my_commands(
         bot_commands(identity.role, translator(identity.language)),

@@ -1,0 +1,49 @@
+"""End-to-end harness: the real Application, polling the fake Bot API over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import TwofoldApp
+from tests.fakebotapi import FakeTelegram
+
+TOKEN = "123456:TEST-token-never-logged"
+
+
+def settings_for(tg: FakeTelegram, database_url: str, tmp_path: Path, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_base_url=tg.base_url,
+        telegram_api_file_url=tg.base_file_url,
+        heartbeat_file=tmp_path / "heartbeat",
+        **extra,
+    )
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[TwofoldApp]:
+    """Run the bot as `twofold run` does, minus the signal handling.
+
+    `run_polling` is what calls post_init/post_shutdown; driving the lifecycle by
+    hand means calling them here, in the same order.
+    """
+    app = build_application(settings, clock=clock)
+    async with app:
+        assert app.post_init is not None and app.post_shutdown is not None
+        await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    await app.post_shutdown(app)
