@@ -24,6 +24,11 @@ LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 
 Gettext = Callable[[str], str]
 
+# Names under which translators are called, for extraction (`_` is Babel's default).
+# `t_`, `p_` and `o_` translate into another person's language (therapist, partner,
+# other partner) in the same handler that answers the current user with `_`.
+EXTRACT_KEYWORDS = {"_": None, "N_": None, "t_": None, "p_": None, "o_": None}
+
 
 def N_(message: str) -> str:  # noqa: N802  (gettext convention)
     """Mark a string for extraction without translating it yet (translated at use)."""

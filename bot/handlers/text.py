@@ -1,0 +1,26 @@
+"""Free text: the answer to whatever guided step the user is on, if any."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import TwofoldContext
+from bot.handlers import couples, fallback, setup
+from bot.handlers.common import caller
+from bot.services import conversations
+from bot.services.identity import Role
+
+
+async def on_text(update: Update, context: TwofoldContext) -> None:
+    """Route a text message to the open step, or explain that none is open."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    me = await caller(update, context)
+    async with context.services.database.session() as session:
+        state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
+    if state is not None and state.flow == setup.FLOW:
+        await setup.continue_flow(update, context, me, message.text)
+    elif state is not None and state.flow == couples.FLOW and me.role is Role.THERAPIST:
+        await couples.on_label(update, context, me, message.text)
+    else:
+        await fallback.unexpected_text(update, context)

@@ -1,0 +1,70 @@
+"""Reusable conversations with the bot, written the way a person would click through them."""
+
+from __future__ import annotations
+
+import re
+
+from bot.context import TwofoldApp
+from bot.i18n import translator
+from bot.services import therapists
+from tests.fakebotapi import FakeUser
+
+LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
+
+
+def services(app: TwofoldApp):  # type: ignore[no-untyped-def]
+    assert app.bot_data.services is not None
+    return app.bot_data.services
+
+
+async def grant_therapist(app: TwofoldApp, telegram_id: int, name: str = "") -> None:
+    async with services(app).database.session() as session:
+        await therapists.grant(session=session, telegram_id=telegram_id, name=name or None)
+
+
+async def new_couple(therapist: FakeUser, label: str) -> tuple[str, str, str]:
+    """Create a couple; return its public id and the two invite codes."""
+    await therapist.send(f"/newcouple {label}")
+    created = await therapist.wait_for(r"created \(id (\w+)\)|creada|creado")
+    public_id = re.search(r"\(id (\w+)\)", created.text)
+    codes = LINK.findall(created.text)
+    assert public_id is not None and len(codes) == 2, created.text
+    return public_id.group(1), codes[0], codes[1]
+
+
+async def accept_invite(user: FakeUser, code: str, language: str = "en") -> None:
+    _ = translator(language)
+    await user.send(f"/start {code}")
+    consent = await user.wait_for(re.escape(_("Before you join, please read this:")))
+    await user.press(consent, _("Accept"))
+
+
+async def onboard(
+    user: FakeUser,
+    code: str,
+    *,
+    language: str = "en",
+    name: str | None = None,
+    timezone: str = "Europe/Berlin",
+    time: str = "08:00",
+    choose_language: str = "English",
+    share: bool = False,
+) -> None:
+    """Join with `code` and answer every setup step, typing where a person would."""
+    _ = translator(language)
+    await accept_invite(user, code, language)
+    name_prompt = await user.wait_for(re.escape(_("What name should your partner")[:20]))
+    if name is None:
+        await user.press(name_prompt, re.compile(".+"))
+    else:
+        await user.send(name)
+    await user.wait_for(re.escape(_("Which time zone are you in?")[:20]))
+    await user.send(timezone)
+    await user.wait_for(re.escape(_("At what time of day")[:15]))
+    await user.send(time)
+    language_prompt = await user.wait_for(re.escape(_("Which language do you prefer?")))
+    await user.press(language_prompt, choose_language)
+    _ = translator("es" if choose_language == "Español" else "en")
+    share_prompt = await user.wait_for(re.escape(_("May your therapist read")[:20]))
+    await user.press(share_prompt, _("Yes, share") if share else _("No, keep private"))
+    await user.wait_for(re.escape(_("All set!")[:6]))
