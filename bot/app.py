@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot import heartbeat
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotData, Services, TwofoldApp, TwofoldContext
 from bot.db.engine import Database
+from bot.delivery.dispatcher import DispatchConfig, Dispatcher
 from bot.handlers import register
 from bot.handlers.menu import publish_default_menus
 from bot.library import Library, load_library
+from bot.services.pacing import Pacer
 
 logger = logging.getLogger(__name__)
 
@@ -33,28 +36,72 @@ def load_exercises(settings: Settings) -> Library:
     return result.library
 
 
+def dispatch_config(settings: Settings) -> DispatchConfig:
+    interval = settings.dispatch_interval_seconds or 2.0
+    remind = settings.reminder_after_hours
+    return DispatchConfig(
+        # Claim what can be sent before the next tick: ticks never pile up.
+        batch=max(1, int(settings.delivery_rate * interval)),
+        grace=timedelta(hours=settings.delivery_grace_hours),
+        remind_after=timedelta(hours=remind) if remind else None,
+    )
+
+
 def build_application(
-    settings: Settings, *, clock: Clock | None = None, library: Library | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    library: Library | None = None,
+    pacer: Pacer | None = None,
 ) -> TwofoldApp:
     """Build the bot; services start in `post_init` and close in `post_shutdown`."""
     clock = clock or SystemClock()
     library = library or load_exercises(settings)
+    pacer = pacer or Pacer(settings.delivery_rate)
+    # Scheduled messages go through their own Bot and connection pool, paced by the
+    # dispatcher, so a broadcast never queues behind (or starves) replies to people.
+    dispatch_bot = Bot(
+        settings.token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_file_url,
+        request=HTTPXRequest(connection_pool_size=32, read_timeout=15),
+    )
 
     async def post_init(app: TwofoldApp) -> None:
+        database = Database(settings.database_url)
+        await dispatch_bot.initialize()
+        dispatcher = Dispatcher(
+            database=database,
+            library=library,
+            clock=clock,
+            bot=dispatch_bot,
+            pacer=pacer,
+            config=dispatch_config(settings),
+        )
         app.bot_data.services = Services(
             settings=settings,
-            database=Database(settings.database_url),
+            database=database,
             clock=clock,
             library=library,
+            dispatcher=dispatcher,
         )
         await publish_default_menus(app.bot)
         # Beat now, then repeat: APScheduler never fires a job whose `first` is 0.
         heartbeat.beat(settings.heartbeat_file, datetime.now(UTC))
         assert app.job_queue is not None
         app.job_queue.run_repeating(_beat, interval=heartbeat.INTERVAL, name="heartbeat")
+        if settings.dispatch_interval_seconds:
+            app.job_queue.run_repeating(
+                _dispatch,
+                interval=settings.dispatch_interval_seconds,
+                first=settings.dispatch_interval_seconds,
+                name="dispatcher",
+                job_kwargs={"max_instances": 1, "coalesce": True},
+            )
         logger.info("Twofold is running as @%s", app.bot.username)
 
     async def post_shutdown(app: TwofoldApp) -> None:
+        await dispatch_bot.shutdown()
         if app.bot_data.services is not None:
             await app.bot_data.services.database.dispose()
 
@@ -79,6 +126,11 @@ def build_application(
     )
     register(app)
     return app
+
+
+async def _dispatch(context: TwofoldContext) -> None:
+    """Send what is due (see bot/delivery/dispatcher.py)."""
+    await context.services.dispatcher.tick()
 
 
 async def _beat(context: TwofoldContext) -> None:

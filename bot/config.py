@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     exercises_dir: Path | None = None
     invite_ttl_days: Annotated[int, Field(ge=1, le=90)] = 7
     heartbeat_file: Path = Path("data/heartbeat")
+    # Delivery engine (docs/delivery.md).
+    dispatch_interval_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0  # 0: no dispatcher
+    delivery_rate: Annotated[float, Field(gt=0, le=30)] = 25.0  # messages/second, all chats
+    delivery_grace_hours: Annotated[float, Field(ge=0, le=72)] = 6.0
+    reminder_after_hours: Annotated[float, Field(ge=0, le=48)] = 6.0  # 0: no reminders
 
     @field_validator("database_url")
     @classmethod

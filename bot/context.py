@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.delivery.dispatcher import Dispatcher
 from bot.library import Library
 
 
@@ -21,6 +22,7 @@ class Services:
     database: Database
     clock: Clock
     library: Library
+    dispatcher: Dispatcher
 
 
 class BotData:

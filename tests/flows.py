@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+
+from sqlmodel import col, select
 
 from bot.context import TwofoldApp
+from bot.db.models import Assignment, Couple, Partner
 from bot.i18n import translator
-from bot.services import therapists
+from bot.services import planning, therapists
 from tests.fakebotapi import FakeUser
 
 LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
@@ -68,3 +72,24 @@ async def onboard(
     share_prompt = await user.wait_for(re.escape(_("May your therapist read")[:20]))
     await user.press(share_prompt, _("Yes, share") if share else _("No, keep private"))
     await user.wait_for(re.escape(_("All set!")[:6]))
+
+
+async def assign(app: TwofoldApp, public_id: str, set_slug: str, start: date) -> None:
+    """Assign a set as the /assign command would (its own tests drive the command)."""
+    svc = services(app)
+    exercise_set = svc.library.set(set_slug)
+    assert exercise_set is not None
+    async with svc.database.session() as session:
+        couple = (await session.exec(select(Couple).where(Couple.public_id == public_id))).one()
+        partners = (
+            await session.exec(
+                select(Partner).where(Partner.couple_id == couple.id, col(Partner.is_current))
+            )
+        ).all()
+        assignment = Assignment(couple_id=couple.id, set_slug=set_slug, start_date=start)  # type: ignore[arg-type]
+        session.add(assignment)
+        await session.flush()
+        await planning.plan_first(
+            session=session, assignment=assignment, partners=partners,
+            exercise_set=exercise_set, now=svc.clock.now(),
+        )  # fmt: skip

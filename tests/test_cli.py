@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import heartbeat
+from bot.db import migrate
 
 TWOFOLD = Path(sys.executable).with_name("twofold")
 
@@ -96,7 +97,7 @@ def test_migrate_creates_the_default_sqlite_database_under_data(tmp_path: Path) 
     result = twofold("migrate", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    assert f"revision {migrate.head_revision()}" in result.stdout
     assert (tmp_path / "data" / "twofold.db").is_file()
 
 

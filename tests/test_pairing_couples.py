@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, func, select
@@ -19,6 +19,7 @@ from bot.services.invites import InviteProblem, IssuedInvite, Joined
 TTL = timedelta(days=7)
 DR_RUIZ, DR_LEE = 1000, 2000
 ANA, LUIS = 11, 12
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the clock fixture's start
 
 
 async def therapist(database: Database, telegram_id: int = DR_RUIZ) -> Therapist:
@@ -49,9 +50,11 @@ async def join(database: Database, clock: ManualClock, code: str, telegram_id: i
     return joined
 
 
-async def get(database: Database, owner: Therapist, public_id: str) -> CoupleView | None:
+async def get(
+    database: Database, owner: Therapist, public_id: str, now: datetime = NOW
+) -> CoupleView | None:
     async with database.session() as session:
-        return await couples.get_for(session=session, therapist=owner, public_id=public_id)
+        return await couples.get_for(session=session, therapist=owner, public_id=public_id, now=now)
 
 
 async def full_couple(
@@ -134,7 +137,7 @@ async def test_list_is_newest_first_archived_last_and_only_mine(
         await couples.archive(
             session=session, therapist=owner, public_id=new.couple.public_id, now=clock.now()
         )
-        views = await couples.list_for(session=session, therapist=owner)
+        views = await couples.list_for(session=session, therapist=owner, now=clock.now())
     assert [view.couple.label for view in views] == ["middle", "old", "new"]
     assert [view.status for view in views] == [
         CoupleStatus.ACTIVE,
@@ -148,7 +151,7 @@ async def test_list_is_newest_first_archived_last_and_only_mine(
 async def test_list_is_empty_for_a_new_therapist(database: Database) -> None:
     owner = await therapist(database)
     async with database.session() as session:
-        assert await couples.list_for(session=session, therapist=owner) == []
+        assert await couples.list_for(session=session, therapist=owner, now=NOW) == []
 
 
 async def test_another_therapists_couple_looks_like_no_couple(
@@ -197,24 +200,23 @@ async def test_status_is_derived_from_the_partners(database: Database, clock: Ma
     assert after.status is CoupleStatus.WAITING and after.open_slots == [1]
 
 
-async def test_a_paused_partner_pauses_the_couple(
-    database: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    owner = await therapist(database)
-    view = await full_couple(database, clock, owner)
-    monkeypatch.setattr(couples, "partner_paused", lambda partner: partner.telegram_id == LUIS)
-    paused = await get(database, owner, view.couple.public_id)
-    assert paused is not None and paused.status is CoupleStatus.PAUSED
-
-
-async def test_nobody_is_paused_until_pausing_exists(
+async def test_a_paused_partner_pauses_the_couple_until_the_pause_ends(
     database: Database, clock: ManualClock
 ) -> None:
     owner = await therapist(database)
     view = await full_couple(database, clock, owner)
     active = await get(database, owner, view.couple.public_id)
-    assert active is not None
-    assert not any(couples.partner_paused(partner) for partner in active.partners)
+    assert active is not None and active.status is CoupleStatus.ACTIVE
+    async with database.session() as session:
+        luis = await membership.current_partner(session=session, telegram_id=LUIS)
+        assert luis is not None
+        luis.paused_at, luis.paused_until = clock.now(), clock.now() + timedelta(days=2)
+        session.add(luis)
+
+    paused = await get(database, owner, view.couple.public_id)
+    assert paused is not None and paused.status is CoupleStatus.PAUSED
+    later = await get(database, owner, view.couple.public_id, clock.now() + timedelta(days=2))
+    assert later is not None and later.status is CoupleStatus.ACTIVE
 
 
 # --- reinvite ----------------------------------------------------------------------

@@ -89,7 +89,7 @@ async def test_leaving_tells_who_to_notify_and_keeps_the_row(
     assert await partner_of(database, LUIS) is None
     async with database.session() as session:
         rows = list((await session.exec(select(Partner).where(Partner.telegram_id == LUIS))).all())
-        left = await couples.view_of(session=session, couple=view.couple)
+        left = await couples.view_of(session=session, couple=view.couple, now=clock.now())
     assert [(row.is_current, row.left_at) for row in rows] == [(False, clock.now())]
     assert left.status is CoupleStatus.WAITING and left.open_slots == [2]
 

@@ -6,10 +6,19 @@ which can change or be absent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.db.types import UTCDateTime
@@ -92,6 +101,13 @@ class Partner(SQLModel, table=True):
     share_with_partner: bool = Field(default=True)
     setup_done: bool = Field(default=False)
     is_current: bool = Field(default=True)
+    # Pause: paused_at set; paused_until None means "until /resume".
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    quiet_start: str = Field(default="22:00", max_length=5)
+    quiet_end: str = Field(default="07:00", max_length=5)
+    # Set when Telegram answers 403 (the person blocked the bot); cleared when they return.
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     consented_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -131,3 +147,66 @@ class ConversationState(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Assignment(SQLModel, table=True):
+    """A set assigned to a couple, from a start date in each partner's own calendar."""
+
+    __tablename__ = "assignments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    couple_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("couples.id"), nullable=False, index=True)
+    )
+    set_slug: str = Field(max_length=64)
+    start_date: date
+    # active | paused | cancelled | completed
+    status: str = Field(default="active", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Delivery(SQLModel, table=True):
+    """One exercise for one partner on one day of an assignment: the unit of dispatch.
+
+    The database is the source of truth for what is due. The unique key makes planning
+    idempotent: planning the same occurrence twice never creates a second delivery.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "assignment_id", "partner_id", "day", "item", name="uq_delivery_occurrence"
+        ),
+        # The dispatcher's only queries: what is due (status, due_at) and what to remind.
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_remind_at", "remind_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("assignments.id"), nullable=False)
+    )
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partners.id"), nullable=False, index=True)
+    )
+    day: int  # 1-based day of the set; keeps counting in repeating sets
+    item: int = 0  # position among the exercises of that day
+    exercise_slug: str = Field(max_length=64)
+    local_date: date  # the partner's calendar day this belongs to
+    # When it should arrive (the partner's time that day); the grace window counts from it.
+    scheduled_at: datetime = Field(sa_type=UTCDateTime)
+    # When the dispatcher may next try: moves for retries, quiet hours and snoozes.
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    # planned | sending | sent | done | skipped | missed | held | cancelled | failed | unreachable
+    status: str = Field(default="planned", max_length=16)
+    attempts: int = 0
+    unknown_outcomes: int = 0  # sends whose result never came back (may have arrived)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminders_sent: int = 0
+    last_error: str | None = Field(default=None, max_length=200)

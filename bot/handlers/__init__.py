@@ -16,6 +16,9 @@ from telegram.ext import (
 
 from bot.context import TwofoldApp
 from bot.handlers import (
+    assign,
+    assignments,
+    controls,
     couples,
     errors,
     fallback,
@@ -23,6 +26,7 @@ from bot.handlers import (
     join,
     leave,
     library,
+    respond,
     setup,
     start,
     text,
@@ -33,14 +37,22 @@ def register(app: TwofoldApp) -> None:
     """Attach every handler to `app`."""
     # Order matters: group chats are refused before any command can run in them.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE, groups.refuse_group))
-    app.add_handler(
-        ChatMemberHandler(groups.refuse_group_membership, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler("help", start.help_command))
     app.add_handlers(
-        [*join.HANDLERS, *couples.HANDLERS, *library.HANDLERS, *setup.HANDLERS, *leave.HANDLERS]
+        [
+            *join.HANDLERS,
+            *couples.HANDLERS,
+            *library.HANDLERS,
+            *setup.HANDLERS,
+            *leave.HANDLERS,
+            *respond.HANDLERS,
+            *assign.HANDLERS,
+            *assignments.HANDLERS,
+            *controls.HANDLERS,
+        ]
     )
 
     # Order matters: commands above win; plain text goes to the open guided step.

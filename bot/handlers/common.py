@@ -78,6 +78,16 @@ async def notify(context: TwofoldContext, telegram_id: int, text: str) -> bool:
     return True
 
 
+def couple_not_found(me: Caller, public_id: str) -> str:
+    """The answer for a couple id that is unknown *or another therapist's*.
+
+    One text for both, so a therapist cannot probe which ids exist.
+    """
+    return me._("I can't find a couple with the id {id}. Send /couples to see yours.").format(
+        id=esc(public_id or "—")
+    )
+
+
 async def not_for_you(update: Update, me: Caller) -> None:
     """Answer a command this role may not use, the same way whatever the reason."""
     await reply(update, me._("That command isn't available to you. Send /help to see yours."))

@@ -12,6 +12,7 @@ from bot.handlers.common import (
     Caller,
     caller,
     command_argument,
+    couple_not_found,
     esc,
     keyboard,
     not_for_you,
@@ -68,13 +69,7 @@ async def _therapist(update: Update, context: TwofoldContext) -> Caller | None:
 
 
 async def _not_found(update: Update, me: Caller, public_id: str) -> None:
-    # Another therapist's couple is answered exactly like an id that does not exist.
-    await reply(
-        update,
-        me._("I can't find a couple with the id {id}. Send /couples to see yours.").format(
-            id=esc(public_id or "—")
-        ),
-    )
+    await reply(update, couple_not_found(me, public_id))
 
 
 async def new_couple(update: Update, context: TwofoldContext) -> None:
@@ -141,7 +136,9 @@ async def list_couples(update: Update, context: TwofoldContext) -> None:
         return
     assert me.identity.therapist is not None
     async with context.services.database.session() as session:
-        views = await couples.list_for(session=session, therapist=me.identity.therapist)
+        views = await couples.list_for(
+            session=session, therapist=me.identity.therapist, now=context.services.clock.now()
+        )
     if not views:
         await reply(update, me._("You have no couples yet. Create one with /newcouple."))
         return
@@ -159,7 +156,10 @@ async def show_couple(update: Update, context: TwofoldContext) -> None:
     public_id = command_argument(update).lower()
     async with context.services.database.session() as session:
         view = await couples.get_for(
-            session=session, therapist=me.identity.therapist, public_id=public_id
+            session=session,
+            therapist=me.identity.therapist,
+            public_id=public_id,
+            now=context.services.clock.now(),
         )
     if view is None:
         await _not_found(update, me, public_id)
@@ -192,7 +192,10 @@ async def reinvite(update: Update, context: TwofoldContext) -> None:
     public_id = command_argument(update).lower()
     async with context.services.database.session() as session:
         view = await couples.get_for(
-            session=session, therapist=me.identity.therapist, public_id=public_id
+            session=session,
+            therapist=me.identity.therapist,
+            public_id=public_id,
+            now=context.services.clock.now(),
         )
         invites = (
             await couples.reinvite(
@@ -231,7 +234,10 @@ async def archive(update: Update, context: TwofoldContext) -> None:
     public_id = command_argument(update).lower()
     async with context.services.database.session() as session:
         view = await couples.get_for(
-            session=session, therapist=me.identity.therapist, public_id=public_id
+            session=session,
+            therapist=me.identity.therapist,
+            public_id=public_id,
+            now=context.services.clock.now(),
         )
     if view is None or view.status is CoupleStatus.ARCHIVED:
         await _not_found(update, me, public_id)

@@ -1,4 +1,7 @@
-"""Twofold works in private chats only: homework answers do not belong in a group."""
+"""The bot's own membership: private chats only, and noticing blocks and unblocks.
+
+Homework answers do not belong in a group, so the bot leaves any group it is added to.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from telegram import Chat, ChatMember, Update
 
 from bot.context import TwofoldContext
 from bot.i18n import translator
+from bot.services import reachability
 
 
 async def _leave(chat: Chat, language_code: str | None, context: TwofoldContext) -> None:
@@ -23,10 +27,13 @@ async def refuse_group(update: Update, context: TwofoldContext) -> None:
     await _leave(chat, user.language_code if user else None, context)
 
 
-async def refuse_group_membership(update: Update, context: TwofoldContext) -> None:
-    """Leave a group or channel as soon as someone adds the bot to it."""
+async def on_my_chat_member(update: Update, context: TwofoldContext) -> None:
+    """Follow the bot's membership: blocked/unblocked in private, added to a group."""
     change = update.my_chat_member
-    if change is None or change.chat.type == Chat.PRIVATE:
+    if change is None:
+        return
+    if change.chat.type == Chat.PRIVATE:
+        await _private_membership(change.from_user.id, change.new_chat_member.status, context)
         return
     if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
         return
@@ -34,3 +41,14 @@ async def refuse_group_membership(update: Update, context: TwofoldContext) -> No
         await context.bot.leave_chat(change.chat.id)
         return
     await _leave(change.chat, change.from_user.language_code, context)
+
+
+async def _private_membership(telegram_id: int, status: str, context: TwofoldContext) -> None:
+    # Telegram reports a block as the bot being "kicked" from the private chat.
+    async with context.services.database.session() as session:
+        if status == ChatMember.BANNED:
+            await reachability.blocked(
+                session=session, telegram_id=telegram_id, now=context.services.clock.now()
+            )
+        elif status == ChatMember.MEMBER:
+            await reachability.returned(session=session, telegram_id=telegram_id)

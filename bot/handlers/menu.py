@@ -16,6 +16,10 @@ _HELP = ("help", N_("What I can do for you"))
 COMMANDS: dict[Role, list[tuple[str, str]]] = {
     Role.STRANGER: [_START, _HELP],
     Role.PARTNER: [
+        ("today", N_("What is planned for you today")),
+        ("pause", N_("Pause your exercises: /pause, or /pause <days>")),
+        ("resume", N_("Start your exercises again after a pause")),
+        ("quiet", N_("Hours when nothing arrives: /quiet 22:00-07:00")),
         ("settings", N_("Your name, time zone, delivery time, language and sharing")),
         ("time", N_("Change when exercises arrive")),
         ("timezone", N_("Change your time zone")),
@@ -30,6 +34,8 @@ COMMANDS: dict[Role, list[tuple[str, str]]] = {
         ("couple", N_("One couple in detail: /couple <id>")),
         ("invite", N_("Fresh invite links: /invite <id>")),
         ("archive", N_("End a couple's program: /archive <id>")),
+        ("assign", N_("Assign an exercise set: /assign <id> <set> [YYYY-MM-DD]")),
+        ("assignments", N_("A couple's sets and progress: /assignments <id>")),
         ("library", N_("Browse the exercise sets")),
         ("settings", N_("Your time zone and language")),
         ("timezone", N_("Change your time zone")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import TwofoldContext
-from bot.handlers import couples, fallback, setup
+from bot.handlers import assign, couples, fallback, setup
 from bot.handlers.common import caller
 from bot.services import conversations
 from bot.services.identity import Role
@@ -22,5 +22,7 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
         await setup.continue_flow(update, context, me, message.text)
     elif state is not None and state.flow == couples.FLOW and me.role is Role.THERAPIST:
         await couples.on_label(update, context, me, message.text)
+    elif state is not None and state.flow == assign.FLOW and me.role is Role.THERAPIST:
+        await assign.on_text(update, context, me, message.text)
     else:
         await fallback.unexpected_text(update, context)

@@ -65,13 +65,18 @@ def normalize_public_id(text: str) -> str:
     return text.strip().lstrip("#").lower()
 
 
-def partner_paused(partner: Partner) -> bool:
-    """Hook for the pause feature: no pause column exists yet, so nobody is paused."""
-    del partner
-    return False
+def partner_paused(partner: Partner, now: datetime) -> bool:
+    """Whether `partner` has a pause in force at `now`.
+
+    /pause sets `paused_at`; `paused_until` None means "until /resume", and a pause
+    whose end has passed is over even before anyone clears the columns.
+    """
+    if partner.paused_at is None:
+        return False
+    return partner.paused_until is None or partner.paused_until > now
 
 
-def _view(couple: Couple, current: list[Partner]) -> CoupleView:
+def _view(couple: Couple, current: list[Partner], now: datetime) -> CoupleView:
     partners = sorted(current, key=lambda partner: partner.slot)
     taken = {partner.slot for partner in partners}
     if couple.archived_at is not None:
@@ -80,7 +85,7 @@ def _view(couple: Couple, current: list[Partner]) -> CoupleView:
         open_slots = [slot for slot in SLOTS if slot not in taken]
         if open_slots:
             status = CoupleStatus.WAITING
-        elif any(partner_paused(partner) for partner in partners):
+        elif any(partner_paused(partner, now) for partner in partners):
             status = CoupleStatus.PAUSED
         else:
             status = CoupleStatus.ACTIVE
@@ -98,9 +103,9 @@ async def _current_partners(session: AsyncSession, couple_ids: list[int]) -> lis
     return list((await session.exec(query)).all())
 
 
-async def view_of(*, session: AsyncSession, couple: Couple) -> CoupleView:
+async def view_of(*, session: AsyncSession, couple: Couple, now: datetime) -> CoupleView:
     assert couple.id is not None
-    return _view(couple, await _current_partners(session, [couple.id]))
+    return _view(couple, await _current_partners(session, [couple.id]), now)
 
 
 def check_label(label: str) -> str:
@@ -147,10 +152,12 @@ async def create(
         await invites.issue(session=session, couple=couple, slot=slot, now=now, ttl=ttl)
         for slot in SLOTS
     ]
-    return _view(couple, []), issued
+    return _view(couple, [], now), issued
 
 
-async def list_for(*, session: AsyncSession, therapist: Therapist) -> list[CoupleView]:
+async def list_for(
+    *, session: AsyncSession, therapist: Therapist, now: datetime
+) -> list[CoupleView]:
     """The therapist's couples: newest first, archived ones last."""
     query = (
         select(Couple)
@@ -167,7 +174,7 @@ async def list_for(*, session: AsyncSession, therapist: Therapist) -> list[Coupl
     ids = [couple.id for couple in couples if couple.id is not None]
     for partner in await _current_partners(session, ids):
         by_couple[partner.couple_id].append(partner)
-    return [_view(couple, by_couple[couple.id or 0]) for couple in couples]
+    return [_view(couple, by_couple[couple.id or 0], now) for couple in couples]
 
 
 async def _own_couple(session: AsyncSession, therapist: Therapist, public_id: str) -> Couple | None:
@@ -183,11 +190,11 @@ async def _own_couple(session: AsyncSession, therapist: Therapist, public_id: st
 
 
 async def get_for(
-    *, session: AsyncSession, therapist: Therapist, public_id: str
+    *, session: AsyncSession, therapist: Therapist, public_id: str, now: datetime
 ) -> CoupleView | None:
     """One of the therapist's couples; None if it does not exist *or* is not theirs."""
     couple = await _own_couple(session, therapist, public_id)
-    return None if couple is None else await view_of(session=session, couple=couple)
+    return None if couple is None else await view_of(session=session, couple=couple, now=now)
 
 
 async def reinvite(
@@ -205,7 +212,7 @@ async def reinvite(
     couple = await _own_couple(session, therapist, public_id)
     if couple is None:
         return None
-    view = await view_of(session=session, couple=couple)
+    view = await view_of(session=session, couple=couple, now=now)
     if view.status is CoupleStatus.ARCHIVED:
         return []
     assert couple.id is not None
@@ -237,7 +244,7 @@ async def archive(
     if int(result.rowcount) != 1:
         await session.refresh(couple)
         return Archived(
-            view=await view_of(session=session, couple=couple),
+            view=await view_of(session=session, couple=couple, now=now),
             former_partners=[],
             already_archived=True,
         )
@@ -251,4 +258,4 @@ async def archive(
         partner.left_at = now
         session.add(partner)
     await session.flush()
-    return Archived(view=_view(couple, []), former_partners=former)
+    return Archived(view=_view(couple, [], now), former_partners=former)

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Couple, Partner, Therapist
-from bot.services import preferences
+from bot.services import planning, preferences
 
 
 class _Unset(Enum):
@@ -82,7 +82,8 @@ async def update_preferences(
 
     Values are run through the `preferences` parsers again (canonical values pass
     unchanged), so nothing unvalidated is stored; a bad one raises PreferenceError
-    before anything changes.
+    before anything changes. A new delivery time or time zone moves the partner's
+    still-planned deliveries in the same transaction.
     """
     changes: dict[str, object] = {}
     if display_name is not UNSET:
@@ -97,9 +98,16 @@ async def update_preferences(
         changes["share_with_therapist"] = bool(share_with_therapist)
     if setup_done is not UNSET:
         changes["setup_done"] = bool(setup_done)
+    moved = any(
+        getattr(partner, name) != changes[name]
+        for name in ("delivery_time", "timezone")
+        if name in changes
+    )
     for name, value in changes.items():
         setattr(partner, name, value)
     session.add(partner)
+    if moved:
+        await planning.replan_partner(session=session, partner=partner)
     await session.flush()
     return partner
 

@@ -1,0 +1,281 @@
+"""What the dispatcher does with the database: claim what is due, decide, record.
+
+Guarantees (see docs/delivery.md):
+- A claim is atomic (one UPDATE ... RETURNING; on PostgreSQL the rows are picked with
+  FOR UPDATE SKIP LOCKED), so two dispatchers never send the same delivery.
+- A claim carries a lease. A delivery whose claimer died is reclaimed when the lease
+  expires; since the send may have arrived, that counts as an unknown outcome and is
+  retried at most once more.
+- Nothing due is dropped silently: every delivery ends in a visible status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import case, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import Assignment, Couple, Delivery, Partner, Therapist
+from bot.library import Library
+from bot.services import planning
+from bot.services.couples import partner_paused
+from bot.services.localtime import after_quiet_hours
+
+MAX_UNKNOWN_OUTCOMES = 1  # a send that may have arrived is repeated at most once
+# Statuses after which the next occurrence of the same assignment is planned.
+FINISHED = {"sent", "held", "missed", "unreachable", "failed"}
+
+
+class Decision(StrEnum):
+    SEND = "send"
+    HOLD = "held"  # the couple or the assignment is paused
+    MISS = "missed"  # past the grace window (the bot was down too long)
+    CANCEL = "cancelled"  # assignment cancelled, couple archived, partner left
+    UNREACHABLE = "unreachable"  # the partner blocked the bot
+    POSTPONE = "postpone"  # quiet hours: try again when they end
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # safe to repeat: the request did not get through (429, refused, 5xx)
+    UNKNOWN = "unknown"  # may have arrived (timeout after the request left)
+    BLOCKED = "blocked"  # 403, or the chat no longer exists
+    FAILED = "failed"  # Telegram refused this message for good (a bug: logged)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed delivery with everything needed to decide and render it."""
+
+    delivery: Delivery
+    partner: Partner
+    other: Partner | None
+    couple: Couple
+    therapist: Therapist
+    assignment: Assignment
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def reclaim_expired(*, session: AsyncSession, now: datetime) -> list[int]:
+    """Return deliveries whose claimer died to the queue; give up after repeated unknowns.
+
+    Returns the ids that were given up on (status `failed`), for planning what follows.
+    """
+    gives_up = col(Delivery.unknown_outcomes) + 1 > MAX_UNKNOWN_OUTCOMES
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.status) == "sending", col(Delivery.lease_until) < now)
+        .values(
+            status=case((gives_up, "failed"), else_="planned"),
+            unknown_outcomes=Delivery.unknown_outcomes + 1,
+            lease_until=None,
+            due_at=now,
+            last_error="claim expired while sending: the outcome is unknown",
+        )
+        .returning(col(Delivery.id), col(Delivery.status))
+    )
+    rows = (await session.exec(statement)).all()
+    return [row[0] for row in rows if row[1] == "failed"]
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, limit: int, lease: timedelta
+) -> list[int]:
+    """Atomically claim up to `limit` due deliveries, oldest first; return their ids."""
+    due = (
+        select(Delivery.id)
+        .where(col(Delivery.status) == "planned", col(Delivery.due_at) <= now)
+        .order_by(col(Delivery.due_at), col(Delivery.assignment_id), col(Delivery.id))
+        .limit(limit)
+    )
+    if _is_postgres(session):
+        # Two instances claim disjoint rows instead of waiting on each other.
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id).in_(due.scalar_subquery()))
+        .values(status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1)
+        .returning(col(Delivery.id))
+    )
+    return [row[0] for row in (await session.exec(statement)).all()]
+
+
+async def load_jobs(*, session: AsyncSession, ids: list[int]) -> list[Job]:
+    """Load claimed deliveries with their partner, couple, therapist and assignment."""
+    if not ids:
+        return []
+    rows = (
+        await session.exec(
+            select(Delivery, Partner, Couple, Assignment)
+            .join(Partner, col(Partner.id) == Delivery.partner_id)
+            .join(Assignment, col(Assignment.id) == Delivery.assignment_id)
+            .join(Couple, col(Couple.id) == Assignment.couple_id)
+            .where(col(Delivery.id).in_(ids))
+            .order_by(col(Delivery.due_at), col(Delivery.assignment_id), col(Delivery.id))
+        )
+    ).all()
+    therapist_ids = {couple.therapist_id for _d, _p, couple, _a in rows}
+    therapists = {
+        t.id: t
+        for t in (
+            await session.exec(select(Therapist).where(col(Therapist.id).in_(therapist_ids)))
+        ).all()
+    }
+    couple_ids = {couple.id for _d, _p, couple, _a in rows}
+    current = (
+        await session.exec(
+            select(Partner).where(
+                col(Partner.couple_id).in_(couple_ids), col(Partner.is_current).is_(True)
+            )
+        )
+    ).all()
+    by_couple: dict[int, list[Partner]] = {}
+    for partner in current:
+        by_couple.setdefault(partner.couple_id, []).append(partner)
+    jobs = []
+    for delivery, partner, couple, assignment in rows:
+        others = [p for p in by_couple.get(couple.id or 0, []) if p.id != partner.id]
+        other = others[0] if others else None
+        therapist = therapists[couple.therapist_id]
+        jobs.append(Job(delivery, partner, other, couple, therapist, assignment))
+    return jobs
+
+
+def triage(job: Job, now: datetime, *, grace: timedelta) -> tuple[Decision, datetime | None]:
+    """Decide what to do with a claimed delivery before anything is sent."""
+    partner = job.partner
+    if (
+        job.assignment.status == "cancelled"
+        or job.couple.archived_at is not None
+        or not partner.is_current
+    ):
+        return Decision.CANCEL, None
+    # A pause by either partner puts the couple's exercises on hold (a held day pauses
+    # the streak rather than breaking it), so it wins over "missed".
+    on_hold = partner_paused(partner, now) or (
+        job.other is not None and partner_paused(job.other, now)
+    )
+    if job.assignment.status == "paused" or on_hold:
+        return Decision.HOLD, None
+    if now - job.delivery.scheduled_at > grace:
+        return Decision.MISS, None
+    if partner.unreachable_at is not None:
+        return Decision.UNREACHABLE, None
+    until = after_quiet_hours(now, partner.timezone, partner.quiet_start, partner.quiet_end)
+    if until != now:
+        return Decision.POSTPONE, until
+    return Decision.SEND, None
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What the caller must still do after recording: tell a therapist someone is gone."""
+
+    newly_unreachable: bool = False
+
+
+async def _finish(
+    session: AsyncSession, delivery: Delivery, status: str, library: Library, **values: object
+) -> None:
+    for name, value in values.items():
+        setattr(delivery, name, value)
+    delivery.status = status
+    delivery.lease_until = None
+    session.add(delivery)
+    await session.flush()
+    if status in FINISHED:
+        await planning.plan_next(session=session, delivery=delivery, library=library)
+
+
+async def settle_decision(
+    *,
+    session: AsyncSession,
+    job: Job,
+    decision: Decision,
+    until: datetime | None,
+    library: Library,
+) -> None:
+    """Record a decision that sends nothing (held, missed, cancelled, unreachable, later)."""
+    delivery = await session.get(Delivery, job.delivery.id)
+    assert delivery is not None and decision is not Decision.SEND
+    if decision is Decision.POSTPONE:
+        assert until is not None
+        # Waiting out quiet hours is a new schedule, not lateness: the grace window
+        # (which is about downtime) counts from the new time.
+        await _finish(session, delivery, "planned", library, due_at=until, scheduled_at=until)
+    else:
+        await _finish(session, delivery, decision.value, library)
+
+
+async def settle_send(
+    *,
+    session: AsyncSession,
+    job: Job,
+    result: SendResult,
+    now: datetime,
+    library: Library,
+    remind_after: timedelta | None,
+    retry_backoff: timedelta,
+) -> Settled:
+    """Record what Telegram answered to a send."""
+    delivery = await session.get(Delivery, job.delivery.id)
+    assert delivery is not None
+    error = (result.error or "")[:200] or None
+    if result.outcome is Outcome.SENT:
+        remind_at = None
+        if remind_after is not None:
+            partner = job.partner
+            remind_at = after_quiet_hours(
+                now + remind_after, partner.timezone, partner.quiet_start, partner.quiet_end
+            )
+        await _finish(
+            session, delivery, "sent", library,
+            sent_at=now, telegram_message_id=result.message_id, remind_at=remind_at,
+        )  # fmt: skip
+        return Settled()
+    if result.outcome is Outcome.RETRY:
+        wait = timedelta(seconds=result.retry_after) if result.retry_after else retry_backoff
+        await _finish(session, delivery, "planned", library, due_at=now + wait, last_error=error)
+        return Settled()
+    if result.outcome is Outcome.UNKNOWN:
+        unknown = delivery.unknown_outcomes + 1
+        status = "failed" if unknown > MAX_UNKNOWN_OUTCOMES else "planned"
+        await _finish(
+            session, delivery, status, library,
+            unknown_outcomes=unknown, due_at=now + retry_backoff, last_error=error,
+        )  # fmt: skip
+        return Settled()
+    if result.outcome is Outcome.BLOCKED:
+        blocked = await session.get(Partner, job.partner.id)
+        assert blocked is not None
+        newly = blocked.unreachable_at is None
+        if newly:
+            blocked.unreachable_at = now
+            session.add(blocked)
+        await _finish(session, delivery, "unreachable", library, last_error=error)
+        return Settled(newly_unreachable=newly)
+    await _finish(session, delivery, "failed", library, last_error=error)
+    return Settled()
+
+
+async def plan_after_failures(*, session: AsyncSession, ids: list[int], library: Library) -> None:
+    """Plan what follows deliveries given up on when their lease expired."""
+    for delivery_id in ids:
+        delivery = await session.get(Delivery, delivery_id)
+        if delivery is not None:
+            await planning.plan_next(session=session, delivery=delivery, library=library)

@@ -1,0 +1,68 @@
+"""The pacer keeps sends under the global rate, one per chat per second, and obeys 429s."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from bot.services.pacing import Pacer
+
+
+class VirtualTime:
+    """Monotonic time that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def send_all(pacer: Pacer, time: VirtualTime, chats: list[int]) -> list[tuple[float, int]]:
+    sent: list[tuple[float, int]] = []
+
+    async def one(chat: int) -> None:
+        await pacer.slot(chat)
+        sent.append((time.now, chat))
+
+    for chat in chats:  # sequential: virtual time would make concurrency meaningless
+        await one(chat)
+    return sent
+
+
+async def test_global_rate_is_respected() -> None:
+    time = VirtualTime()
+    pacer = Pacer(25, monotonic=time.monotonic, sleep=time.sleep)
+
+    sent = await send_all(pacer, time, list(range(100)))
+
+    assert sent[-1][0] == pytest.approx(99 / 25)
+    windows = [sum(1 for t, _ in sent if start <= t < start + 1) for start in range(4)]
+    assert max(windows) <= 25
+
+
+async def test_one_message_per_chat_per_second() -> None:
+    time = VirtualTime()
+    pacer = Pacer(25, monotonic=time.monotonic, sleep=time.sleep)
+
+    sent = await send_all(pacer, time, [7, 7, 7, 8])
+
+    times_for_7 = [t for t, chat in sent if chat == 7]
+    assert [b - a for a, b in itertools.pairwise(times_for_7)] == [1.0, 1.0]
+
+
+async def test_nothing_is_sent_while_retry_after_is_in_force() -> None:
+    time = VirtualTime()
+    pacer = Pacer(25, monotonic=time.monotonic, sleep=time.sleep)
+    await pacer.slot(1)
+
+    pacer.retry_after(5)
+    await pacer.slot(2)
+
+    assert time.now >= 5
