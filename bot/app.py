@@ -57,6 +57,7 @@ def build_application(
     """Build the bot; services start in `post_init` and close in `post_shutdown`."""
     clock = clock or SystemClock()
     library = library or load_exercises(settings)
+    crypto = settings.crypto_box()
     pacer = pacer or Pacer(settings.delivery_rate)
     # Scheduled messages go through their own Bot and connection pool, paced by the
     # dispatcher, so a broadcast never queues behind (or starves) replies to people.
@@ -84,6 +85,7 @@ def build_application(
             clock=clock,
             library=library,
             dispatcher=dispatcher,
+            crypto=crypto,
         )
         await publish_default_menus(app.bot)
         # Beat now, then repeat: APScheduler never fires a job whose `first` is 0.

@@ -128,6 +128,8 @@ def _secrets(settings: Settings) -> list[str]:
     secrets = [settings.webhook_secret.get_secret_value()] if settings.webhook_secret else []
     if settings.telegram_bot_token:
         secrets.append(settings.telegram_bot_token.get_secret_value())
+    if settings.encryption_key:
+        secrets += [k.strip() for k in settings.encryption_key.get_secret_value().split(",")]
     return secrets
 
 

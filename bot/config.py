@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.services.crypto import Box, default_key_file, load_box
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/twofold.db"
 
 # Telegram accepts 1-256 characters from this alphabet for a webhook secret token.
@@ -67,6 +69,9 @@ class Settings(BaseSettings):
     exercises_dir: Path | None = None
     invite_ttl_days: Annotated[int, Field(ge=1, le=90)] = 7
     heartbeat_file: Path = Path("data/heartbeat")
+    # Encryption at rest (docs/security.md): Fernet keys, newest first, comma-separated.
+    encryption_key: SecretStr | None = None
+    encryption_key_file: Path | None = None  # default: next to the SQLite file
     # Delivery engine (docs/delivery.md).
     dispatch_interval_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0  # 0: no dispatcher
     delivery_rate: Annotated[float, Field(gt=0, le=30)] = 25.0  # messages/second, all chats
@@ -83,7 +88,7 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "exercises_dir", mode="before")
+    @field_validator("webhook_url", "exercises_dir", "encryption_key_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -116,6 +121,12 @@ class Settings(BaseSettings):
                 "(https://t.me/BotFather) and put its token in the environment or in .env"
             )
         return self.telegram_bot_token.get_secret_value()
+
+    def crypto_box(self) -> Box:
+        """The encryption keys: ENCRYPTION_KEY, or the key file (created on first run)."""
+        key_file = self.encryption_key_file or default_key_file(self.database_url)
+        configured = self.encryption_key.get_secret_value() if self.encryption_key else None
+        return load_box(configured=configured, key_file=key_file)
 
     @property
     def is_sqlite(self) -> bool:

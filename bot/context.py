@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.delivery.dispatcher import Dispatcher
 from bot.library import Library
+from bot.services.crypto import Box
 
 
 @dataclass(slots=True)
@@ -23,6 +24,7 @@ class Services:
     clock: Clock
     library: Library
     dispatcher: Dispatcher
+    crypto: Box
 
 
 class BotData:

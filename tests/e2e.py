@@ -23,6 +23,7 @@ def settings_for(tg: FakeTelegram, database_url: str, tmp_path: Path, **extra: o
         telegram_api_base_url=tg.base_url,
         telegram_api_file_url=tg.base_file_url,
         heartbeat_file=tmp_path / "heartbeat",
+        encryption_key_file=tmp_path / "twofold.key",
         # Tests tick the dispatcher themselves, at the moments they choose.
         dispatch_interval_seconds=0,
         **extra,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     UniqueConstraint,
     text,
 )
@@ -40,6 +41,7 @@ class Therapist(SQLModel, table=True):
     language: str = Field(default="en", max_length=8)
     # Removing the role keeps the row: the couples and their history still need an owner.
     active: bool = Field(default=True)
+    digest_enabled: bool = Field(default=True)  # the Monday 08:00 weekly digest
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -56,6 +58,7 @@ class Couple(SQLModel, table=True):
     )
     label: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_brief_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # /brief window
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -108,6 +111,8 @@ class Partner(SQLModel, table=True):
     quiet_end: str = Field(default="07:00", max_length=5)
     # Set when Telegram answers 403 (the person blocked the bot); cleared when they return.
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Scheduled messages open with a bland line, so lock-screen previews reveal nothing.
+    neutral_notifications: bool = Field(default=False)
     consented_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -210,3 +215,73 @@ class Delivery(SQLModel, table=True):
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminders_sent: int = 0
     last_error: str | None = Field(default=None, max_length=200)
+
+
+class Response(SQLModel, table=True):
+    """A partner's answer to one delivery. Free text is stored only encrypted."""
+
+    __tablename__ = "responses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("deliveries.id"), nullable=False, unique=True)
+    )
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partners.id"), nullable=False, index=True)
+    )
+    text_ct: bytes | None = Field(default=None, sa_type=LargeBinary)  # see bot/services/crypto.py
+    value: int | None = None  # scale 1-5, or the index of the chosen option
+    rating: int | None = None  # "How helpful was this?" 1-5
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # shared: swap sent
+
+
+class Flag(SQLModel, table=True):
+    """A private signal for the therapist, e.g. crisis language. Never shown to the partner."""
+
+    __tablename__ = "flags"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partners.id"), nullable=False, index=True)
+    )
+    kind: str = Field(default="crisis", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SafetyPlan(SQLModel, table=True):
+    """A person's private safety plan (encrypted); nobody else ever reads it."""
+
+    __tablename__ = "safety_plans"
+
+    telegram_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    text_ct: bytes = Field(sa_type=LargeBinary)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who looked at or changed what, whose, when."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64)  # "therapist:<telegram id>", "operator"
+    action: str = Field(max_length=32)  # "report", "export", "brief", "therapist.add", ...
+    subject: str = Field(default="", max_length=64)  # couple public id, telegram id, ...
+    detail: str = Field(default="", max_length=200)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Update ids already handled, so a replayed webhook request does nothing twice."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
