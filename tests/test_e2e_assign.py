@@ -98,7 +98,7 @@ async def test_one_line_assign_tells_both_partners_in_their_languages(
 async def test_one_line_assign_explains_what_is_wrong_and_stores_nothing(
     tg: FakeTelegram, app: TwofoldApp
 ) -> None:
-    marta, _ana, _ben, public_id = await couple(app, tg)
+    marta, ana, ben, public_id = await couple(app, tg)
     for command, answer in [
         (f"/assign {public_id} no-such-set", r"don't know a set called no-such-set.*/library"),
         (f"/assign {public_id} gratitude-week 30/11/2026", r"couldn't read the date 30/11/2026"),
@@ -115,6 +115,9 @@ async def test_one_line_assign_explains_what_is_wrong_and_stores_nothing(
     await marta.send(f"/archive {public_id}")
     await marta.press(await marta.wait_for(r"Archive <b>|Archive Ana"), "Archive")
     await marta.wait_for(r"is archived", edited=True)
+    for partner in (ana, ben):  # told neutrally: no label, no reason
+        notice = await partner.wait_for(r"closed this program|cerrado este programa")
+        assert "Ana &amp; Ben" not in notice.text and "Ana & Ben" not in notice.text
     await marta.send(f"/assign {public_id} gratitude-week")
     await marta.wait_for(r"archived, so no new sets")
     assert await assignments(app) == []

@@ -231,6 +231,8 @@ class Response(SQLModel, table=True):
     )
     text_ct: bytes | None = Field(default=None, sa_type=LargeBinary)  # see bot/services/crypto.py
     value: int | None = None  # scale 1-5, or the index of the chosen option
+    # The partner's Telegram message holding the text, so editing it edits the answer.
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
     rating: int | None = None  # "How helpful was this?" 1-5
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,28 +2,71 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Gettext, translator
-from bot.library import Library, render_exercise
+from bot.i18n import N_, Gettext, translator
+from bot.library import Exercise, Library, pick_language, render_exercise
 from bot.services.deliveries import Job
 
 
-def exercise_buttons(delivery_id: int, _: Gettext) -> InlineKeyboardMarkup:
-    """Done / Skip / Later. The id is checked against the presser when pressed."""
+def exercise_buttons(
+    delivery_id: int, exercise: Exercise, language: str, _: Gettext
+) -> InlineKeyboardMarkup:
+    """The answer buttons the exercise needs, then Skip and Later.
+
+    Callback data carries only the delivery id, checked against the presser when pressed.
+    """
     prefix = f"dl:{delivery_id}"
-    return InlineKeyboardMarkup(
+    rows: list[list[InlineKeyboardButton]] = []
+    if exercise.response == "scale":
+        rows.append(
+            [InlineKeyboardButton(str(n), callback_data=f"{prefix}:v{n}") for n in range(1, 6)]
+        )
+    elif exercise.response == "choice":
+        rows += [
+            [
+                InlineKeyboardButton(
+                    choice_label(exercise, i, language), callback_data=f"{prefix}:v{i}"
+                )
+            ]
+            for i in range(len(exercise.choices))
+        ]
+    done = [] if exercise.response != "done" else [
+        InlineKeyboardButton(_("Done"), callback_data=f"{prefix}:done")
+    ]  # fmt: skip
+    rows.append([*done, InlineKeyboardButton(_("Skip"), callback_data=f"{prefix}:skip")])
+    rows.append(
         [
-            [
-                InlineKeyboardButton(_("Done"), callback_data=f"{prefix}:done"),
-                InlineKeyboardButton(_("Skip"), callback_data=f"{prefix}:skip"),
-            ],
-            [
-                InlineKeyboardButton(_("Later: 1 hour"), callback_data=f"{prefix}:s1"),
-                InlineKeyboardButton(_("Later: 3 hours"), callback_data=f"{prefix}:s3"),
-            ],
+            InlineKeyboardButton(_("Later: 1 hour"), callback_data=f"{prefix}:s1"),
+            InlineKeyboardButton(_("Later: 3 hours"), callback_data=f"{prefix}:s3"),
         ]
     )
+    return InlineKeyboardMarkup(rows)
+
+
+def choice_label(exercise: Exercise, index: int, language: str) -> str:
+    labels = exercise.choices[index]
+    return labels[pick_language(labels, language)]
+
+
+def how_to_answer(exercise: Exercise, _: Gettext) -> str | None:
+    if exercise.response == "text":
+        return _("Write your answer as a message here (or reply to this one).")
+    if exercise.mode == "together":
+        return _("When you have done it together, each of you taps Done.")
+    return None
+
+
+NEUTRAL_LINE = N_("You have a new message in Twofold.")
+
+
+def neutral_prefix(job: Job, text: str) -> str:
+    """Start with a bland line when the partner asked for discreet lock-screen previews."""
+    if not job.partner.neutral_notifications:
+        return text
+    return f"{translator(job.partner.language)(NEUTRAL_LINE)}\n\n{text}"
 
 
 def exercise_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMarkup] | None:
@@ -46,9 +89,11 @@ def exercise_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMar
     footer = _("Day {day} · {set}").format(
         day=job.delivery.day, set=exercise_set.title_in(language)
     )
-    text = f"{rendered.as_message()}\n\n<i>{footer}</i>"
+    hint = how_to_answer(exercise, _)
+    text = rendered.as_message() + (f"\n\n{hint}" if hint else "") + f"\n\n<i>{footer}</i>"
     assert job.delivery.id is not None
-    return text, exercise_buttons(job.delivery.id, _)
+    buttons = exercise_buttons(job.delivery.id, exercise, language, _)
+    return neutral_prefix(job, text), buttons
 
 
 def reminder_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMarkup] | None:
@@ -58,14 +103,13 @@ def reminder_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMar
     _ = translator(job.partner.language)
     text = _(
         "A gentle reminder: “{title}” is still open. Whenever it suits you; skipping is fine too."
-    ).format(title=exercise.title_in(job.partner.language))
+    ).format(title=escape(exercise.title_in(job.partner.language), quote=False))
     assert job.delivery.id is not None
-    return text, exercise_buttons(job.delivery.id, _)
+    buttons = exercise_buttons(job.delivery.id, exercise, job.partner.language, _)
+    return neutral_prefix(job, text), buttons
 
 
 def unreachable_notice(job: Job) -> str:
-    from html import escape
-
     t_ = translator(job.therapist.language)
     return t_(
         "{name} in <b>{label}</b> can't be reached on Telegram (they may have blocked the "

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.context import TwofoldApp
 from bot.handlers import (
+    answers,
     assign,
     assignments,
     controls,
@@ -38,6 +39,8 @@ def register(app: TwofoldApp) -> None:
     # Order matters: group chats are refused before any command can run in them.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE, groups.refuse_group))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    # Order matters: an edited message is never a new command or a new answer.
+    app.add_handler(answers.EDITS)
 
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler("help", start.help_command))
@@ -49,6 +52,7 @@ def register(app: TwofoldApp) -> None:
             *setup.HANDLERS,
             *leave.HANDLERS,
             *respond.HANDLERS,
+            *answers.HANDLERS,
             *assign.HANDLERS,
             *assignments.HANDLERS,
             *controls.HANDLERS,

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import TwofoldContext
 from bot.db.models import Partner, Therapist
 from bot.handlers.common import Caller, caller, command_argument, esc, keyboard, not_for_you, reply
-from bot.handlers.setup_steps import FIELDS, ONBOARDING, THERAPIST_FIELDS, saved_text
+from bot.handlers.setup_steps import FIELDS, ONBOARDING, SETTINGS, THERAPIST_FIELDS, saved_text
 from bot.i18n import LANGUAGES, Gettext, translator
 from bot.services import conversations, membership
 from bot.services.identity import Role
@@ -201,13 +201,15 @@ async def show_settings(update: Update, context: TwofoldContext) -> None:
     if me.role is Role.STRANGER:
         await not_for_you(update, me)
         return
-    steps = [s for s in ONBOARDING if _allowed(me, s)]
+    steps = [s for s in SETTINGS if _allowed(me, s)]
     labels = {
         "name": _("Name"),
         "timezone": _("Time zone"),
         "time": _("Delivery time"),
         "language": _("Language"),
         "share": _("Reflections visible to your therapist"),
+        "partnershare": _("Shared answers visible to your partner"),
+        "discreet": _("Discreet notifications"),
     }
     lines = [_("Your settings:")]
     for step in steps:

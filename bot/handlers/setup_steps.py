@@ -14,6 +14,10 @@ from bot.services import preferences
 from bot.services.preferences import PreferenceError
 
 ONBOARDING = ["name", "timezone", "time", "language", "share"]
+# Changed in /settings only: sharing with each other starts on (both must agree for a
+# reveal), and discreet previews start off.
+SETTINGS = [*ONBOARDING, "partnershare", "discreet"]
+YES_NO_STEPS = {"share", "partnershare", "discreet"}
 THERAPIST_FIELDS = {"timezone", "language"}
 
 
@@ -62,6 +66,29 @@ def prompt_share(_: Gettext, data: dict[str, Any]) -> tuple[str, InlineKeyboardM
     )
 
 
+def prompt_partnershare(_: Gettext, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "On shared exercises, may your partner see your answer once you have both answered? "
+        "You see theirs only if you both say yes."
+    )
+    return text, keyboard(
+        [
+            [
+                (_("Yes, share"), "setup:partnershare:yes"),
+                (_("No, keep private"), "setup:partnershare:no"),
+            ]
+        ]
+    )
+
+
+def prompt_discreet(_: Gettext, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "Discreet notifications: start every scheduled message with a neutral line, so a "
+        "lock-screen preview shows nothing about the exercise?"
+    )
+    return text, keyboard([[(_("Yes"), "setup:discreet:yes"), (_("No"), "setup:discreet:no")]])
+
+
 def parse_share(text: str) -> bool:
     answer = text.strip().lower()
     if answer in {"yes", "y", "sí", "si", "s", "1", "true"}:
@@ -99,6 +126,12 @@ FIELDS: dict[str, Field] = {
     "share": Field(
         parse_share, "share_with_therapist", prompt_share, N_("Please answer yes or no.")
     ),
+    "partnershare": Field(
+        parse_share, "share_with_partner", prompt_partnershare, N_("Please answer yes or no.")
+    ),
+    "discreet": Field(
+        parse_share, "neutral_notifications", prompt_discreet, N_("Please answer yes or no.")
+    ),
 }
 
 SAVED = {
@@ -108,13 +141,18 @@ SAVED = {
     "language": N_("Saved. I'll write to you in {value} from now on."),
     "share:yes": N_("Saved. Your therapist may read your written reflections."),
     "share:no": N_("Saved. Your written reflections stay private from your therapist."),
+    "partnershare:yes": N_(
+        "Saved. On shared exercises your partner sees your answer once you both answered."
+    ),
+    "partnershare:no": N_("Saved. Your answers stay private from your partner."),
+    "discreet:yes": N_("Saved. Scheduled messages now start with a neutral line."),
+    "discreet:no": N_("Saved. Scheduled messages start with the exercise again."),
 }
 
 
 def saved_text(_: Gettext, step: str, value: str) -> str:
     """The confirmation after a setting changed."""
-    if step == "share":
-        key = "share:yes" if parse_share(value) else "share:no"
-        return _(SAVED[key])
+    if step in YES_NO_STEPS:
+        return _(SAVED[f"{step}:{'yes' if parse_share(value) else 'no'}"])
     shown = LANGUAGES.get(value, value) if step == "language" else value
     return _(SAVED[step]).format(value=esc(shown))

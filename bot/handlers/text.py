@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import TwofoldContext
-from bot.handlers import assign, couples, fallback, setup
+from bot.handlers import answers, assign, couples, fallback, setup
 from bot.handlers.common import caller
 from bot.services import conversations
 from bot.services.identity import Role
@@ -24,5 +24,8 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
         await couples.on_label(update, context, me, message.text)
     elif state is not None and state.flow == assign.FLOW and me.role is Role.THERAPIST:
         await assign.on_text(update, context, me, message.text)
-    else:
+    elif state is not None and state.flow == answers.FLOW:
+        await answers.continue_pending(update, context, me, message.text)
+    # Order matters: with no guided step open, text is an exercise answer if it can be one.
+    elif not await answers.on_text(update, context, me, message.text):
         await fallback.unexpected_text(update, context)

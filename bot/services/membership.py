@@ -76,6 +76,8 @@ async def update_preferences(
     delivery_time: str | _Unset = UNSET,
     language: str | _Unset = UNSET,
     share_with_therapist: bool | _Unset = UNSET,
+    share_with_partner: bool | _Unset = UNSET,
+    neutral_notifications: bool | _Unset = UNSET,
     setup_done: bool | _Unset = UNSET,
 ) -> Partner:
     """Change only the given fields.
@@ -96,6 +98,10 @@ async def update_preferences(
         changes["language"] = preferences.parse_language(language)
     if share_with_therapist is not UNSET:
         changes["share_with_therapist"] = bool(share_with_therapist)
+    if share_with_partner is not UNSET:
+        changes["share_with_partner"] = bool(share_with_partner)
+    if neutral_notifications is not UNSET:
+        changes["neutral_notifications"] = bool(neutral_notifications)
     if setup_done is not UNSET:
         changes["setup_done"] = bool(setup_done)
     moved = any(

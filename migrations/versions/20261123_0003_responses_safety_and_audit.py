@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("text_ct", sa.LargeBinary(), nullable=True),
         sa.Column("value", sa.Integer(), nullable=True),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("answered_at", bot.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.db.types.UTCDateTime(timezone=True), nullable=False),

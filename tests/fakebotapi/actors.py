@@ -169,6 +169,13 @@ class FakeUser(ChatView):
         self._check_not_blocked()
         return self._post(self.user, text, reply_to)
 
+    async def edit(self, msg: SentMessage, text: str) -> None:
+        """Edit a message this user sent (Telegram delivers it as ``edited_message``)."""
+        self._check_not_blocked()
+        if msg.from_bot or msg.chat_id != self.chat.id:
+            raise AssertionError(f"{self.name} can only edit their own messages, not {msg!r}")
+        self._state.user_edit(msg, text)
+
     async def send_photo(
         self, data: bytes = b"\xff\xd8\xff\xe0fake-jpeg", *, caption: str | None = None
     ) -> SentMessage:

@@ -190,6 +190,14 @@ class State:
         self.updates.push({"message": self.message_json(msg)})
         return msg
 
+    def user_edit(self, msg: SentMessage, text: str) -> None:
+        """The user edits their own text message: Telegram sends ``edited_message``."""
+        msg.edits.append(msg.text)
+        msg.text = msg.html = text
+        msg.edit_date = self.wall_clock()
+        edited = {**self.message_json(msg), "edit_date": int(msg.edit_date.timestamp())}
+        self.updates.push({"edited_message": edited})
+
     def callback_query(self, chat: Chat, user: dict[str, Any], msg: SentMessage, data: str) -> str:
         query_id = str(4_000_000_000_000_000 + next(self._ids))
         self.callbacks[query_id] = False
