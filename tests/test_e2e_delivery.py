@@ -18,7 +18,7 @@ async def rows(app: TwofoldApp) -> list[Delivery]:
         return list((await session.exec(select(Delivery).order_by(Delivery.id))).all())  # type: ignore[arg-type]
 
 
-async def test_skip_later_and_stale_buttons(
+async def test_done_later_and_stale_buttons(
     tg: FakeTelegram, bot: TwofoldApp, clock: ManualClock
 ) -> None:
     await flows.grant_therapist(bot, 2001)
@@ -32,10 +32,10 @@ async def test_skip_later_and_stale_buttons(
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # 10:00 in Berlin
     await dispatcher.tick()
     exercise = await ana.wait_for(r"Day 1")
-    query = await ana.press(exercise, "Skip")
-    assert await ana.wait_for_answer(query) == "Skipped. That's okay: there is always the next one."
+    query = await ana.press(exercise, "Done")
+    assert await ana.wait_for_answer(query) == "Marked as done. Thank you for making the time."
 
-    stale = await ana.press_data(exercise, f"dl:{(await rows(bot))[0].id}:skip")
+    stale = await ana.press_data(exercise, f"dl:{(await rows(bot))[0].id}:done")
     assert await ana.wait_for_answer(stale) == "This is no longer available."
 
     clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))  # 10:00 in New York
@@ -51,7 +51,7 @@ async def test_skip_later_and_stale_buttons(
     await ben.wait_for(r"gentle reminder")
 
     statuses = {d.partner_id: d.status for d in await rows(bot) if d.day == 1}
-    assert sorted(statuses.values()) == ["sent", "skipped"]
+    assert sorted(statuses.values()) == ["done", "sent"]
 
 
 async def test_blocking_and_unblocking_the_bot_is_noticed(

@@ -14,7 +14,9 @@ from bot.services.deliveries import Job
 def exercise_buttons(
     delivery_id: int, exercise: Exercise, language: str, _: Gettext
 ) -> InlineKeyboardMarkup:
-    """The answer buttons the exercise needs, then Skip and Later.
+    """The answer buttons the exercise needs, then Done, Skip and Later.
+
+    Done is on every exercise: a written exercise may have been done on paper or aloud.
 
     Callback data carries only the delivery id, checked against the presser when pressed.
     """
@@ -33,10 +35,12 @@ def exercise_buttons(
             ]
             for i in range(len(exercise.choices))
         ]
-    done = [] if exercise.response != "done" else [
-        InlineKeyboardButton(_("Done"), callback_data=f"{prefix}:done")
-    ]  # fmt: skip
-    rows.append([*done, InlineKeyboardButton(_("Skip"), callback_data=f"{prefix}:skip")])
+    rows.append(
+        [
+            InlineKeyboardButton(_("Done"), callback_data=f"{prefix}:done"),
+            InlineKeyboardButton(_("Skip"), callback_data=f"{prefix}:skip"),
+        ]
+    )
     rows.append(
         [
             InlineKeyboardButton(_("Later: 1 hour"), callback_data=f"{prefix}:s1"),

@@ -42,26 +42,18 @@ async def on_exercise_button(update: Update, context: TwofoldContext) -> None:
     services = context.services
     now = services.clock.now()
     async with services.database.session() as session:
-        delivery = await completion.owned(
-            session=session, delivery_id=delivery_id, telegram_id=user.id
+        acted = await completion.act(
+            session=session, delivery_id=delivery_id, telegram_id=user.id, action=action, now=now
         )
-        exercise = services.library.exercise(delivery.exercise_slug) if delivery else None
-        # Done belongs to exercises without an answer; the others complete by answering.
-        if action is Action.DONE and (exercise is None or exercise.response != "done"):
-            acted = None
-        else:
-            acted = await completion.act(
-                session=session, delivery_id=delivery_id, telegram_id=user.id, action=action,
-                now=now,
-            )  # fmt: skip
     if acted is None:
         await query.answer(_("This is no longer available."))
         return
     if action is Action.DONE:
         await query.answer(_("Marked as done. Thank you for making the time."))
         await query.edit_message_reply_markup(None)
-        assert exercise is not None
-        await answer_replies.after_completion(context, acted.delivery, exercise, first=True)
+        exercise = services.library.exercise(acted.delivery.exercise_slug)
+        if exercise is not None:
+            await answer_replies.after_completion(context, acted.delivery, exercise, first=True)
     elif action is Action.SKIP:
         await query.answer(_("Skipped. That's okay: there is always the next one."))
         await query.edit_message_reply_markup(None)

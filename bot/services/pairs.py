@@ -106,9 +106,10 @@ async def after_answer(
         event = PairEvent.WAITING if first else PairEvent.ALONE
         return PairOutcome(event, me_side, other_side)
     if mine is not None and mine.revealed_at is not None:
-        # Already revealed: an edit (changing a together confirmation is not a thing).
-        event = PairEvent.UPDATED if exercise.mode == "shared" else PairEvent.ALONE
-        return PairOutcome(event, me_side, other_side)
+        # Revealed already: by the partner's answer a moment ago if this one is new (they
+        # announced it), else this is a change to share (together confirmations don't change).
+        edited = not first and exercise.mode == "shared"
+        return PairOutcome(PairEvent.UPDATED if edited else PairEvent.ALONE, me_side, other_side)
     if not await _claim_reveal(session=session, responses=[mine, theirs], now=now):
         return PairOutcome(PairEvent.ALONE)  # the partner's answer, a moment ago, did it
     event = PairEvent.CONFIRMED if exercise.mode == "together" else PairEvent.REVEAL
