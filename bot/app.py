@@ -16,9 +16,11 @@ from bot.config import Settings
 from bot.context import BotData, Services, TwofoldApp, TwofoldContext
 from bot.db.engine import Database
 from bot.delivery.dispatcher import DispatchConfig, Dispatcher
-from bot.handlers import register
+from bot.handlers import guards, register
+from bot.handlers.digest import DIGEST_EVERY_SECONDS, digest_job
 from bot.handlers.menu import publish_default_menus
 from bot.library import Library, load_library
+from bot.services import retention
 from bot.services.pacing import Pacer
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,23 @@ def build_application(
         heartbeat.beat(settings.heartbeat_file, datetime.now(UTC))
         assert app.job_queue is not None
         app.job_queue.run_repeating(_beat, interval=heartbeat.INTERVAL, name="heartbeat")
+        # The weekly digest: every few minutes, send those whose local time has come
+        # (bot/handlers/digest.py; a claim per week makes restarts and replicas harmless).
+        app.job_queue.run_repeating(
+            digest_job,
+            interval=DIGEST_EVERY_SECONDS,
+            first=DIGEST_EVERY_SECONDS,
+            name="digest",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
+        if settings.retention_days:
+            app.job_queue.run_repeating(
+                _purge_old_text,
+                interval=retention.INTERVAL,
+                first=60,  # soon after start, then hourly
+                name="retention",
+                job_kwargs={"max_instances": 1, "coalesce": True},
+            )
         if settings.dispatch_interval_seconds:
             app.job_queue.run_repeating(
                 _dispatch,
@@ -100,6 +119,13 @@ def build_application(
                 name="dispatcher",
                 job_kwargs={"max_instances": 1, "coalesce": True},
             )
+        # Replay protection remembers update ids; forget them once no replay can matter.
+        app.job_queue.run_repeating(
+            guards.forget_old_updates,
+            interval=guards.FORGET_EVERY,
+            first=timedelta(minutes=1),
+            name="forget-processed-updates",
+        )
         logger.info("Twofold is running as @%s", app.bot.username)
 
     async def post_shutdown(app: TwofoldApp) -> None:
@@ -139,3 +165,15 @@ async def _beat(context: TwofoldContext) -> None:
     """Refresh the heartbeat file the container health check reads."""
     # Wall-clock time on purpose: the health check compares it with the real now.
     heartbeat.beat(context.services.settings.heartbeat_file, datetime.now(UTC))
+
+
+async def _purge_old_text(context: TwofoldContext) -> None:
+    """Erase answer text older than RETENTION_DAYS (see bot/services/retention.py)."""
+    services = context.services
+    assert services.settings.retention_days is not None
+    async with services.database.session() as session:
+        purged = await retention.purge(
+            session=session, now=services.clock.now(), days=services.settings.retention_days
+        )
+    if purged:
+        logger.info("retention: erased the text of %d old answer(s)", purged)

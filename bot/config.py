@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.services.crypto import Box, default_key_file, load_box
+from bot.services.safety import CrisisResourcesFile
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/twofold.db"
 
@@ -77,6 +78,13 @@ class Settings(BaseSettings):
     delivery_rate: Annotated[float, Field(gt=0, le=30)] = 25.0  # messages/second, all chats
     delivery_grace_hours: Annotated[float, Field(ge=0, le=72)] = 6.0
     reminder_after_hours: Annotated[float, Field(ge=0, le=48)] = 6.0  # 0: no reminders
+    # Weekly therapist digest (docs/progress.md): ISO weekday (1 = Monday) and local time.
+    digest_weekday: Annotated[int, Field(ge=1, le=7)] = 1
+    digest_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "08:00"
+    # Privacy (docs/security.md): purge answer text older than this; None keeps it.
+    retention_days: Annotated[int, Field(ge=1, le=36500)] | None = None
+    # Safety (docs/safety.md): helplines shown in a crisis; checked at start-up.
+    crisis_resources_file: CrisisResourcesFile = None
 
     @field_validator("database_url")
     @classmethod
@@ -88,7 +96,9 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "exercises_dir", "encryption_key_file", mode="before")
+    @field_validator(
+        "webhook_url", "exercises_dir", "encryption_key_file", "retention_days", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

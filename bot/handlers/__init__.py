@@ -6,11 +6,13 @@ first handler whose filters match, so the order below is part of the behaviour.
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -19,15 +21,23 @@ from bot.handlers import (
     answers,
     assign,
     assignments,
+    brief,
     controls,
     couples,
+    digest,
+    discreet,
     errors,
     fallback,
     groups,
+    guards,
     join,
     leave,
     library,
+    privacy,
+    progress,
+    reports,
     respond,
+    safety,
     setup,
     start,
     text,
@@ -36,6 +46,11 @@ from bot.handlers import (
 
 def register(app: TwofoldApp) -> None:
     """Attach every handler to `app`."""
+    # Order matters: these guards run before every other group. A replayed update stops
+    # first (so it costs no flood budget), then a flooding user's surplus is dropped.
+    app.add_handler(TypeHandler(Update, guards.once_per_update), group=guards.ONCE_GROUP)
+    app.add_handler(guards.FloodGuard().handler(), group=guards.FLOOD_GROUP)
+
     # Order matters: group chats are refused before any command can run in them.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE, groups.refuse_group))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -44,6 +59,9 @@ def register(app: TwofoldApp) -> None:
 
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler("help", start.help_command))
+    # Safety first: /safetyplan, /tell and the "I need help now" button (docs/safety.md).
+    app.add_handlers(safety.HANDLERS)
+    app.add_handler(CommandHandler("clear", discreet.clear))
     app.add_handlers(
         [
             *join.HANDLERS,
@@ -56,8 +74,11 @@ def register(app: TwofoldApp) -> None:
             *assign.HANDLERS,
             *assignments.HANDLERS,
             *controls.HANDLERS,
+            *privacy.HANDLERS,
         ]
     )
+    # Shared progress and therapist reporting (docs/progress.md).
+    app.add_handlers([*progress.HANDLERS, *reports.HANDLERS, *brief.HANDLERS, *digest.HANDLERS])
 
     # Order matters: commands above win; plain text goes to the open guided step.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text.on_text))

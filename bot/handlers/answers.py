@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import TwofoldContext
 from bot.db.models import Delivery
-from bot.handlers import answer_replies
+from bot.handlers import answer_replies, safety
 from bot.handlers.common import Caller, caller, esc, keyboard, reply
 from bot.services import conversations, responses
 from bot.services.identity import Role
@@ -166,6 +166,11 @@ async def on_edited(update: Update, context: TwofoldContext) -> None:
     message = update.edited_message
     if message is None or message.text is None or message.from_user is None:
         return
+    if message.chat.type != message.chat.PRIVATE:
+        return
+    me = await caller(update, context)
+    # Words edited in deserve the same care as words sent (docs/safety.md).
+    await safety.screen_text(update, context, me, message.text)
     services = context.services
     async with services.database.session() as session:
         partner = await responses.current_partner(session=session, telegram_id=message.from_user.id)
@@ -177,7 +182,6 @@ async def on_edited(update: Update, context: TwofoldContext) -> None:
         )  # fmt: skip
     if result is None:
         return
-    me = await caller(update, context)
     if result is False:
         await reply(
             update, me._("That answer can't be changed any more: a newer exercise has arrived.")

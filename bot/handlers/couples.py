@@ -259,8 +259,11 @@ async def on_archive_button(update: Update, context: TwofoldContext) -> None:
     assert query is not None and query.data is not None
     me = await caller(update, context)
     _ = me._
+    if me.identity.therapist is None:  # forged, or the role was removed meanwhile
+        await query.answer(_("This is no longer available."))
+        return
     await query.answer()
-    if query.data == "arch:no" or me.identity.therapist is None:
+    if query.data == "arch:no":
         await query.edit_message_text(_("Nothing changed."))
         return
     public_id = query.data.removeprefix("arch:yes:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import TwofoldContext
 from bot.i18n import translator
@@ -13,9 +13,18 @@ from bot.i18n import translator
 logger = logging.getLogger(__name__)
 
 
+def is_not_modified(error: BaseException | None) -> bool:
+    """Telegram's 400 for editing a message to exactly what it already shows."""
+    return isinstance(error, BadRequest) and "message is not modified" in error.message.lower()
+
+
 async def on_error(update: object, context: TwofoldContext) -> None:
     """Log an exception with its update id and apologise to the user."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if is_not_modified(context.error):
+        # A double tap on a button that edits its message to the same text: harmless.
+        logger.info("update %s: message already showed that text", update_id)
+        return
     logger.error("update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return

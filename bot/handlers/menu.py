@@ -12,11 +12,18 @@ from bot.services.identity import Identity, Role
 
 _START = ("start", N_("Start, or open an invite link"))
 _HELP = ("help", N_("What I can do for you"))
+# Privacy commands: every role may see, copy and erase what is stored about them.
+_PRIVACY = [
+    ("privacy", N_("What is stored about you and who sees it")),
+    ("mydata", N_("Get a file with everything stored about you")),
+    ("deleteme", N_("Erase what you wrote and your settings")),
+]
 
 COMMANDS: dict[Role, list[tuple[str, str]]] = {
-    Role.STRANGER: [_START, _HELP],
+    Role.STRANGER: [_START, *_PRIVACY, _HELP],
     Role.PARTNER: [
         ("today", N_("What is planned for you today")),
+        ("progress", N_("How you are doing together, with a picture")),
         ("pause", N_("Pause your exercises: /pause, or /pause <days>")),
         ("resume", N_("Start your exercises again after a pause")),
         ("quiet", N_("Hours when nothing arrives: /quiet 22:00-07:00")),
@@ -25,7 +32,11 @@ COMMANDS: dict[Role, list[tuple[str, str]]] = {
         ("timezone", N_("Change your time zone")),
         ("language", N_("Change your language")),
         ("name", N_("Change the name others see")),
+        ("clear", N_("Delete our recent messages from this chat")),
+        ("safetyplan", N_("Your private safety plan for hard moments")),
+        ("tell", N_("Send your therapist a private message: /tell <message>")),
         ("leave", N_("Leave your couple in Twofold")),
+        *_PRIVACY,
         _HELP,
     ],
     Role.THERAPIST: [
@@ -36,10 +47,15 @@ COMMANDS: dict[Role, list[tuple[str, str]]] = {
         ("archive", N_("End a couple's program: /archive <id>")),
         ("assign", N_("Assign an exercise set: /assign <id> <set> [YYYY-MM-DD]")),
         ("assignments", N_("A couple's sets and progress: /assignments <id>")),
+        ("report", N_("A couple's completion, ratings and shared answers: /report <id> [weeks]")),
+        ("export", N_("A couple's history as CSV and JSON files: /export <id>")),
+        ("brief", N_("A one-page summary before a session: /brief <id>")),
+        ("digest", N_("Turn the Monday digest on or off: /digest on|off")),
         ("library", N_("Browse the exercise sets")),
         ("settings", N_("Your time zone and language")),
         ("timezone", N_("Change your time zone")),
         ("language", N_("Change your language")),
+        *_PRIVACY,
         _HELP,
     ],
 }

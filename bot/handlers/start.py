@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import TwofoldContext
-from bot.handlers import join
+from bot.handlers import join, safety
 from bot.handlers.common import caller, esc, reply
 from bot.handlers.menu import help_lines, publish_menu_for
 from bot.services import therapists
@@ -53,4 +53,5 @@ async def help_command(update: Update, context: TwofoldContext) -> None:
             "If you are in danger, call your local emergency number."
         )
     )
-    await reply(update, "\n".join(lines))
+    # Every role, strangers included: help is one tap away (docs/safety.md).
+    await reply(update, "\n".join(lines), safety.help_now_button(_))

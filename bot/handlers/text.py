@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import TwofoldContext
-from bot.handlers import answers, assign, couples, fallback, setup
+from bot.handlers import answers, assign, couples, fallback, safety, setup
 from bot.handlers.common import caller
 from bot.services import conversations
 from bot.services.identity import Role
@@ -16,6 +16,9 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     me = await caller(update, context)
+    # Order matters: crisis language is answered first, privately, whatever step is open;
+    # the text then goes on to its step as usual (docs/safety.md).
+    crisis = await safety.screen_text(update, context, me, message.text)
     async with context.services.database.session() as session:
         state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
     if state is not None and state.flow == setup.FLOW:
@@ -24,8 +27,13 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
         await couples.on_label(update, context, me, message.text)
     elif state is not None and state.flow == assign.FLOW and me.role is Role.THERAPIST:
         await assign.on_text(update, context, me, message.text)
+    elif state is not None and state.flow == safety.PLAN_FLOW:
+        await safety.on_plan_text(update, context, me, message.text)
+    elif state is not None and state.flow == safety.TELL_FLOW and me.role is Role.PARTNER:
+        await safety.on_tell_text(update, context, me, message.text)
     elif state is not None and state.flow == answers.FLOW:
         await answers.continue_pending(update, context, me, message.text)
     # Order matters: with no guided step open, text is an exercise answer if it can be one.
-    elif not await answers.on_text(update, context, me, message.text):
+    elif not await answers.on_text(update, context, me, message.text) and not crisis:
+        # (After a crisis reply, "I'm not waiting for a message" would sound cold.)
         await fallback.unexpected_text(update, context)

@@ -194,6 +194,25 @@ async def delete_message(state: State, p: Params) -> Any:
     return True
 
 
+@api("deleteMessages")
+async def delete_messages(state: State, p: Params) -> Any:
+    """1-100 ids; like Telegram, ids that are unknown, gone or undeletable are skipped."""
+    chat = state.chat_from(p)
+    ids = p.json("message_ids")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+        raise bad_request("message_ids must contain 1-100 message identifiers")
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise bad_request("invalid message identifier specified")
+    for message_id in ids:
+        msg = chat.messages.get(message_id)
+        if msg is None or msg.deleted or state.wall_clock() - msg.date >= DELETE_WINDOW:
+            continue
+        if chat.is_group and not msg.from_bot:
+            continue
+        state.delete_message(msg)
+    return True
+
+
 @api("answerCallbackQuery")
 async def answer_callback_query(state: State, p: Params) -> Any:
     query_id = p.text("callback_query_id") or ""

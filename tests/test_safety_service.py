@@ -1,0 +1,161 @@
+"""Safety services on a real database: the plan, crisis flags, crisis resources."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.db.models import Couple, Flag, Partner, Therapist
+from bot.services import safety
+from bot.services.crypto import Box
+from bot.services.safety import ResourcesFileError, load_resources, resources_for
+from tests.conftest import START
+
+BOX = Box([Fernet.generate_key()])
+PLAN = "Warning signs: I stop answering my sister. What helps: a walk with Luna."
+
+
+async def partner_in_couple(database: Database) -> Partner:
+    async with database.session() as session:
+        therapist = Therapist(telegram_id=2001, name="Marta")
+        session.add(therapist)
+        await session.flush()
+        couple = Couple(public_id="k7m2qx", therapist_id=therapist.id, label="A & B")  # type: ignore[arg-type]
+        session.add(couple)
+        await session.flush()
+        partner = Partner(couple_id=couple.id, slot=1, telegram_id=1001, display_name="Ana")  # type: ignore[arg-type]
+        session.add(partner)
+        await session.flush()
+        return partner
+
+
+async def test_a_plan_is_written_read_replaced_and_deleted_encrypted(database: Database) -> None:
+    async with database.session() as session:
+        assert await safety.get_plan(session=session, crypto=BOX, telegram_id=1001) is None
+        await safety.save_plan(session=session, crypto=BOX, telegram_id=1001, text=PLAN, now=START)
+    async with database.session() as session:
+        assert await safety.get_plan(session=session, crypto=BOX, telegram_id=1001) == PLAN
+        raw = (await session.exec(text("SELECT text_ct FROM safety_plans"))).one()[0]  # type: ignore[call-overload]
+        assert b"Luna" not in bytes(raw) and b"Warning" not in bytes(raw)
+        await safety.save_plan(
+            session=session, crypto=BOX, telegram_id=1001, text="  Call Sam.  ", now=START
+        )
+    async with database.session() as session:
+        assert await safety.get_plan(session=session, crypto=BOX, telegram_id=1001) == "Call Sam."
+        assert await safety.get_plan(session=session, crypto=BOX, telegram_id=1002) is None
+        assert await safety.delete_plan(session=session, telegram_id=1001)
+    async with database.session() as session:
+        assert await safety.get_plan(session=session, crypto=BOX, telegram_id=1001) is None
+        assert not await safety.delete_plan(session=session, telegram_id=1001)
+
+
+@pytest.mark.parametrize("plan", ["", "   ", "x" * (safety.MAX_PLAN_LENGTH + 1)])
+async def test_an_empty_or_oversized_plan_is_refused(database: Database, plan: str) -> None:
+    async with database.session() as session:
+        with pytest.raises(safety.TextLengthError):
+            await safety.save_plan(
+                session=session, crypto=BOX, telegram_id=1001, text=plan, now=START
+            )
+
+
+async def test_every_crisis_is_flagged_but_the_therapist_is_told_at_most_hourly(
+    database: Database,
+) -> None:
+    partner = await partner_in_couple(database)
+    told = []
+    for minutes in (0, 10, 59, 61, 200):
+        async with database.session() as session:
+            told.append(
+                await safety.record_crisis(
+                    session=session, partner=partner, now=START + timedelta(minutes=minutes)
+                )
+            )
+    assert told == [True, False, False, False, True]
+    async with database.session() as session:
+        flags = (await session.exec(select(Flag))).all()
+        couple, therapist = await safety.couple_of(session=session, partner=partner)
+    assert len(flags) == 5 and {f.kind for f in flags} == {"crisis"}
+    assert {f.partner_id for f in flags} == {partner.id}
+    assert therapist is not None and therapist.telegram_id == 2001 and couple.label == "A & B"
+
+
+def test_the_built_in_resources_name_988_findahelpline_and_emergency_numbers() -> None:
+    resources = load_resources(None)
+    assert set(resources) == {"en", "es"}
+    for language in ("en", "es"):
+        joined = " ".join(resources[language])
+        assert "988" in joined and "findahelpline.com" in joined and "112" in joined
+    assert "llama" in " ".join(resources["es"])
+    assert resources_for(None, "fr") == resources["en"]  # no list for a language: English
+
+
+def test_a_deployment_replaces_the_resources(tmp_path: Path) -> None:
+    path = tmp_path / "resources.yaml"
+    path.write_text("en:\n  - 'Call the clinic on-call line: +49 30 1234'\n", encoding="utf-8")
+    settings = Settings(_env_file=None, crisis_resources_file=path)  # type: ignore[call-arg]
+    assert resources_for(settings.crisis_resources_file, "es") == (
+        "Call the clinic on-call line: +49 30 1234",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "cannot be read"),
+        ("en: [1, 2", "not valid YAML"),
+        ("- just a list", "mapping"),
+        ("es: ['Llama al 112']", "'en' list is required"),
+        ("en: ['Call 911']\nfr: ['Appelez le 112']", "unknown language 'fr'"),
+        ("en: []", "1-10 lines"),
+        ("en: ['']", "1-300 characters"),
+        (f"en: ['{'x' * 301}']", "1-300 characters"),
+    ],
+)
+def test_a_broken_resources_file_is_a_configuration_error(
+    tmp_path: Path, content: str | None, problem: str
+) -> None:
+    path = tmp_path / "resources.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ResourcesFileError, match=problem):
+        load_resources(path)
+    with pytest.raises(ValidationError, match=problem):
+        Settings(_env_file=None, crisis_resources_file=path)  # type: ignore[call-arg]
+
+
+def test_twofold_run_refuses_a_broken_resources_file_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("en: [1, 2", encoding="utf-8")
+    result = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).with_name("twofold")), "run"],
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN",
+            "CRISIS_RESOURCES_FILE": "broken.yaml",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CRISIS_RESOURCES_FILE" in lines[0] and "not valid YAML" in lines[0]
+    assert "Traceback" not in result.stderr and "SECRET-TOKEN" not in result.stderr
+    assert not (tmp_path / "data").exists(), "nothing starts with a broken resources file"
+
+
+def test_an_empty_setting_means_the_built_in_file() -> None:
+    settings = Settings(_env_file=None, crisis_resources_file="")  # type: ignore[call-arg]
+    assert settings.crisis_resources_file is None
