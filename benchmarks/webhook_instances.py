@@ -1,0 +1,41 @@
+"""Webhook mode, two instances on one PostgreSQL database, during the fan-out.
+
+Run: uv run python -m benchmarks.webhook_instances [--quick]
+
+Two real Applications in webhook mode (in one process, each with its own connection
+pool and dispatcher) behind a round-robin load balancer, claiming from one PostgreSQL
+database with FOR UPDATE SKIP LOCKED, in warped time (see benchmarks/warp.py). Each
+instance sends at DELIVERY_RATE 12.5, so together they stay at 25/s: the rate is per
+instance. 200 partners press "Done" as their exercise arrives; the presses reach either
+instance. Target: the same counts as the single-instance fan-out, no duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from benchmarks import seed
+from benchmarks.common import (
+    arguments,
+    create_postgres_database,
+    drop_postgres_database,
+    write_results,
+)
+from benchmarks.fanout import judge, run_warped
+
+
+async def main() -> None:
+    args = arguments(__doc__ or "")
+    couples = 1_000 if args.quick else 10_000
+    url = await create_postgres_database()
+    try:
+        await seed.migrate_fresh(url)
+        figures = await run_warped(url, couples, instances=2, rate=12.5, webhook=True, pressers=200)
+    finally:
+        await drop_postgres_database(url)
+    figures["targets"] = judge(figures, 25.0)
+    write_results("webhook_instances", figures)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
