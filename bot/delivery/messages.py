@@ -11,16 +11,15 @@ from bot.library import Exercise, Library, pick_language, render_exercise
 from bot.services.deliveries import Job
 
 
-def exercise_buttons(
-    delivery_id: int, exercise: Exercise, language: str, _: Gettext
-) -> InlineKeyboardMarkup:
+def exercise_buttons(exercise: Exercise, language: str, _: Gettext) -> InlineKeyboardMarkup:
     """The answer buttons the exercise needs, then Done, Skip and Later.
 
     Done is on every exercise: a written exercise may have been done on paper or aloud.
 
-    Callback data carries only the delivery id, checked against the presser when pressed.
+    Callback data names only the action: the message a button sits on says which
+    delivery it is, looked up within the presser's own chat (`completion.find`).
     """
-    prefix = f"dl:{delivery_id}"
+    prefix = "dl"
     rows: list[list[InlineKeyboardButton]] = []
     if exercise.response == "scale":
         rows.append(
@@ -95,8 +94,7 @@ def exercise_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMar
     )
     hint = how_to_answer(exercise, _)
     text = rendered.as_message() + (f"\n\n{hint}" if hint else "") + f"\n\n<i>{footer}</i>"
-    assert job.delivery.id is not None
-    buttons = exercise_buttons(job.delivery.id, exercise, language, _)
+    buttons = exercise_buttons(exercise, language, _)
     return neutral_prefix(job, text), buttons
 
 
@@ -108,8 +106,7 @@ def reminder_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMar
     text = _(
         "A gentle reminder: “{title}” is still open. Whenever it suits you; skipping is fine too."
     ).format(title=escape(exercise.title_in(job.partner.language), quote=False))
-    assert job.delivery.id is not None
-    buttons = exercise_buttons(job.delivery.id, exercise, job.partner.language, _)
+    buttons = exercise_buttons(exercise, job.partner.language, _)
     return neutral_prefix(job, text), buttons
 
 

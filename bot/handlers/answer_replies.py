@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 
 from bot.context import TwofoldContext
 from bot.db.models import Delivery, Partner
@@ -16,9 +16,10 @@ from bot.services.pairs import PairEvent, PairOutcome, Side
 QUOTE_LIMIT = 3500  # leaves room for the framing text within Telegram's 4096
 
 
-def rating_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
+def rating_keyboard() -> InlineKeyboardMarkup:
+    """1-5; the prompt replies to the exercise message, which says what is rated."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(str(n), callback_data=f"rt:{delivery_id}:{n}") for n in range(1, 6)]]
+        [[InlineKeyboardButton(str(n), callback_data=f"rt:{n}") for n in range(1, 6)]]
     )
 
 
@@ -47,7 +48,7 @@ async def after_completion(
             first=first, now=services.clock.now(),
         )  # fmt: skip
     await _announce(context, outcome, exercise)
-    if first and delivery.id is not None:
+    if first and delivery.telegram_message_id is not None:
         partner = outcome.me.partner if outcome.me else None
         partner = partner or await _load_partner(context, delivery.partner_id)
         if partner is not None:
@@ -55,7 +56,10 @@ async def after_completion(
             await context.bot.send_message(
                 partner.telegram_id,
                 _("How helpful was this exercise for you? (optional)"),
-                reply_markup=rating_keyboard(delivery.id),
+                reply_markup=rating_keyboard(),
+                reply_parameters=ReplyParameters(
+                    delivery.telegram_message_id, allow_sending_without_reply=True
+                ),
             )
 
 

@@ -94,15 +94,16 @@ async def _ask_where(
         exercise = library.exercise(delivery.exercise_slug)
         return exercise.title_in(language)[:48] if exercise else delivery.exercise_slug
 
+    # Buttons name a position in the list kept with the waiting message, never an id.
     if fit is Fit.CHOOSE:
-        rows = [[(title(d), f"an:{d.id}")] for d in options]
+        rows = [[(title(d), f"an:{i}")] for i, d in enumerate(options)]
         rows.append([(_("Don't save it"), "an:x")])
         text = _("Which exercise is this the answer to?")
     else:
         only = options[0]
         rows = [
-            [(_("Add to my answer"), f"an:{only.id}:add")],
-            [(_("Replace my answer"), f"an:{only.id}")],
+            [(_("Add to my answer"), "an:0:add")],
+            [(_("Replace my answer"), "an:0")],
             [(_("Don't save it"), "an:x")],
         ]
         text = _("You already answered “{title}”. What should I do with this message?").format(
@@ -132,7 +133,7 @@ async def on_choice(update: Update, context: TwofoldContext) -> None:
     assert query is not None and query.data is not None
     me = await caller(update, context)
     _, services = me._, context.services
-    raw_id, append = [*query.data.split(":")[1:], ""][:2]
+    raw_id, append = [*query.data.split(":")[1:], ""][:2]  # position in the waiting list
     now, recorded = services.clock.now(), None
     async with services.database.session() as session:
         state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
@@ -141,8 +142,8 @@ async def on_choice(update: Update, context: TwofoldContext) -> None:
             return
         if raw_id == "x":
             await conversations.end(session=session, telegram_id=me.identity.telegram_id)
-        elif raw_id.isdigit() and int(raw_id) in state.data["ids"]:
-            delivery = await session.get(Delivery, int(raw_id))
+        elif raw_id.isdigit() and int(raw_id) < len(state.data["ids"]):
+            delivery = await session.get(Delivery, state.data["ids"][int(raw_id)])
             assert delivery is not None  # the ids were this partner's a moment ago
             text = services.crypto.decrypt(base64.b64decode(state.data["ct"]))
             recorded = await responses.record_text(

@@ -1,11 +1,18 @@
-"""Buttons on a delivered exercise: Done, Skip, Later, an answer, a helpfulness rating."""
+"""Buttons on a delivered exercise: Done, Skip, Later, an answer, a helpfulness rating.
+
+Their callback data names only the action (`dl:done`, `dl:v3`, `rt:4`). Which delivery
+is meant comes from the message the button sits on, looked up in the presser's own chat:
+there is no id to forge, and another person's exercise cannot even be named.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import TwofoldContext
+from bot.db.models import Delivery
 from bot.handlers import answer_replies
 from bot.handlers.common import caller
 from bot.services import completion, responses
@@ -13,26 +20,31 @@ from bot.services.completion import Action
 from bot.services.localtime import local_now
 
 
-def _parse(data: str) -> tuple[int, str] | None:
-    _prefix, raw_id, action = [*data.split(":", 2), "", ""][:3]
-    try:
-        return int(raw_id), action
-    except ValueError:
-        return None
+def _anchors(query: CallbackQuery) -> list[int]:
+    """The message ids that may show the delivery: this message, or what it replies to."""
+    message = query.message
+    if message is None:
+        return []
+    ids = [message.message_id]
+    if isinstance(message, Message) and message.reply_to_message is not None:
+        ids.append(message.reply_to_message.message_id)  # a reminder or a rating prompt
+    return ids
+
+
+async def _delivery(session: AsyncSession, query: CallbackQuery) -> Delivery | None:
+    return await completion.find(
+        session=session, telegram_id=query.from_user.id, message_ids=_anchors(query)
+    )
 
 
 async def on_exercise_button(update: Update, context: TwofoldContext) -> None:
     """Mark an exercise done or skipped, answer it, or bring it back later."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and query.data is not None and user is not None
+    query = update.callback_query
+    assert query is not None and query.data is not None
     _ = (await caller(update, context))._
-    parsed = _parse(query.data)
-    if parsed is None:
-        await query.answer(_("This is no longer available."))
-        return
-    delivery_id, raw = parsed
+    raw = query.data.removeprefix("dl:")
     if raw[:1] == "v" and raw[1:].isdigit():
-        await _on_value(update, context, delivery_id, int(raw[1:]))
+        await _on_value(update, context, int(raw[1:]))
         return
     try:
         action = Action(raw)
@@ -40,11 +52,13 @@ async def on_exercise_button(update: Update, context: TwofoldContext) -> None:
         await query.answer(_("This is no longer available."))
         return
     services = context.services
-    now = services.clock.now()
     async with services.database.session() as session:
-        acted = await completion.act(
-            session=session, delivery_id=delivery_id, telegram_id=user.id, action=action, now=now
-        )
+        delivery = await _delivery(session, query)
+        acted = None
+        if delivery is not None:
+            acted = await completion.act(
+                session=session, delivery=delivery, action=action, now=services.clock.now()
+            )
     if acted is None:
         await query.answer(_("This is no longer available."))
         return
@@ -63,17 +77,20 @@ async def on_exercise_button(update: Update, context: TwofoldContext) -> None:
         await query.answer(_("I'll bring it back at {time}.").format(time=at))
 
 
-async def _on_value(update: Update, context: TwofoldContext, delivery_id: int, value: int) -> None:
+async def _on_value(update: Update, context: TwofoldContext, value: int) -> None:
     """Record a scale or choice answer."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query = update.callback_query
+    assert query is not None
     _ = (await caller(update, context))._
     services = context.services
     async with services.database.session() as session:
-        recorded = await completion.choose(
-            session=session, library=services.library, delivery_id=delivery_id,
-            telegram_id=user.id, value=value, now=services.clock.now(),
-        )  # fmt: skip
+        delivery = await _delivery(session, query)
+        recorded = None
+        if delivery is not None:
+            recorded = await completion.choose(
+                session=session, library=services.library, delivery=delivery, value=value,
+                now=services.clock.now(),
+            )  # fmt: skip
         still_open = recorded is not None and await responses.editable(
             session=session, delivery=recorded.delivery
         )
@@ -94,19 +111,16 @@ async def _on_value(update: Update, context: TwofoldContext, delivery_id: int, v
 
 async def on_rating(update: Update, context: TwofoldContext) -> None:
     """Record how helpful an exercise was (1-5)."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and query.data is not None and user is not None
+    query = update.callback_query
+    assert query is not None and query.data is not None
     _ = (await caller(update, context))._
-    parsed = _parse(query.data)
-    rated = None
-    if parsed is not None and parsed[1].isdigit():
+    raw, rated = query.data.removeprefix("rt:"), None
+    if raw.isdigit():
         async with context.services.database.session() as session:
-            delivery = await completion.owned(
-                session=session, delivery_id=parsed[0], telegram_id=user.id
-            )
+            delivery = await _delivery(session, query)
             if delivery is not None:
                 rated = await responses.rate(
-                    session=session, delivery=delivery, rating=int(parsed[1]),
+                    session=session, delivery=delivery, rating=int(raw),
                     now=context.services.clock.now(),
                 )  # fmt: skip
     if rated is None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Delivery, Partner
@@ -30,19 +32,38 @@ class Acted:
     remind_at: datetime | None = None
 
 
-async def act(
-    *, session: AsyncSession, delivery_id: int, telegram_id: int, action: Action, now: datetime
-) -> Acted | None:
-    """Apply `action`; None if the delivery is not this person's or no longer open.
+async def find(
+    *, session: AsyncSession, telegram_id: int, message_ids: Sequence[int]
+) -> Delivery | None:
+    """The delivery shown in one of `message_ids` of this person's chat, if it is theirs.
 
-    "Not yours" and "not open any more" are the same answer, so ids cannot be probed.
+    Buttons carry no ids: the message they sit on (or, for a reminder or a rating
+    prompt, the exercise message it replies to) says which delivery is meant, and
+    only within the presser's own current membership. Nothing to forge or probe.
     """
-    delivery = await session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status != "sent":
+    if not message_ids:
+        return None
+    query = (
+        select(Delivery)
+        .join(Partner, col(Partner.id) == col(Delivery.partner_id))
+        .where(
+            col(Partner.telegram_id) == telegram_id,
+            col(Partner.is_current).is_(True),
+            col(Delivery.telegram_message_id).in_(list(message_ids)),
+        )
+        .order_by(col(Delivery.id).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def act(
+    *, session: AsyncSession, delivery: Delivery, action: Action, now: datetime
+) -> Acted | None:
+    """Apply `action` to the presser's own `delivery`; None if it is no longer open."""
+    if delivery.status != "sent":
         return None
     partner = await session.get(Partner, delivery.partner_id)
-    if partner is None or partner.telegram_id != telegram_id or not partner.is_current:
-        return None
+    assert partner is not None
     if action in (Action.DONE, Action.SKIP):
         delivery.status = "done" if action is Action.DONE else "skipped"
         delivery.completed_at, delivery.remind_at = now, None
@@ -60,33 +81,13 @@ async def act(
     return Acted(delivery, partner, delivery.remind_at)
 
 
-async def owned(*, session: AsyncSession, delivery_id: int, telegram_id: int) -> Delivery | None:
-    """The delivery if it belongs to this person's current membership, else None."""
-    delivery = await session.get(Delivery, delivery_id)
-    if delivery is None:
-        return None
-    partner = await session.get(Partner, delivery.partner_id)
-    if partner is None or partner.telegram_id != telegram_id or not partner.is_current:
-        return None
-    return delivery
-
-
 async def choose(
-    *,
-    session: AsyncSession,
-    library: Library,
-    delivery_id: int,
-    telegram_id: int,
-    value: int,
-    now: datetime,
+    *, session: AsyncSession, library: Library, delivery: Delivery, value: int, now: datetime
 ) -> responses.Recorded | None:
     """Answer a scale or choice exercise with a button; None if not allowed (any reason).
 
     Choosing again changes the answer until the partner's next exercise arrives.
     """
-    delivery = await owned(session=session, delivery_id=delivery_id, telegram_id=telegram_id)
-    if delivery is None:
-        return None
     exercise = library.exercise(delivery.exercise_slug)
     if exercise is None or exercise.response not in ("scale", "choice"):
         return None
