@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import crisis
-from bot.services.crisis import Category, CrisisMatch, detect, read_corpus_file
+from bot.services import crisis, crisis_corpus
+from bot.services.crisis import Category, CrisisMatch, detect
+from bot.services.crisis_corpus import read_corpus_file
 
 CORPUS = Path(__file__).resolve().parent / "crisis_corpus"
 # Documented ceilings: false positives allowed on each curated set that must stay quiet.
@@ -113,7 +114,7 @@ def test_a_long_message_is_checked_quickly() -> None:
 def test_the_report_command_prints_recall_and_false_positives(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert crisis.main(["--corpus", str(CORPUS)]) == 0
+    assert crisis_corpus.main(["--corpus", str(CORPUS)]) == 0
     out = capsys.readouterr().out
     assert "positives_en.txt: recall" in out and "ordinary_es.txt: false positives" in out
     assert "missed positives: 0; false positives: 0" in out
@@ -123,5 +124,5 @@ def test_the_report_command_fails_on_a_missed_positive(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "positives_xx.txt").write_text("I want to die\nthe weather is nice\n")
-    assert crisis.main(["--corpus", str(tmp_path)]) == 1
+    assert crisis_corpus.main(["--corpus", str(tmp_path)]) == 1
     assert "MISSED: the weather is nice" in capsys.readouterr().out
