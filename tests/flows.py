@@ -43,6 +43,23 @@ async def accept_invite(user: FakeUser, code: str, language: str = "en") -> None
     await user.press(consent, _("Accept"))
 
 
+# The setup prompts as the bot says them (msgids), so a Spanish partner's are found too.
+NAME_PROMPT = "What name should your partner and your therapist see? Type it, or keep this one:"
+ZONE_PROMPT = "Which time zone are you in? Tap one, or type its name, like Europe/Berlin."
+TIME_PROMPT = (
+    "At what time of day should your exercises arrive? Tap one, or type a time like "
+    "08:30 or 8:30pm."
+)
+SHARE_PROMPT = (
+    "May your therapist read your written reflections? Your therapist always sees whether "
+    "you did an exercise. You can change this at any time in /settings."
+)
+ALL_SET = (
+    "All set! Exercises will arrive at {time} ({zone}). Your therapist will assign the "
+    "first ones. Send /settings to change anything, or /help to see what you can do."
+)
+
+
 async def onboard(
     user: FakeUser,
     code: str,
@@ -57,21 +74,21 @@ async def onboard(
     """Join with `code` and answer every setup step, typing where a person would."""
     _ = translator(language)
     await accept_invite(user, code, language)
-    name_prompt = await user.wait_for(re.escape(_("What name should your partner")[:20]))
+    name_prompt = await user.wait_for(re.escape(_(NAME_PROMPT)[:20]))
     if name is None:
         await user.press(name_prompt, re.compile(".+"))
     else:
         await user.send(name)
-    await user.wait_for(re.escape(_("Which time zone are you in?")[:20]))
+    await user.wait_for(re.escape(_(ZONE_PROMPT)[:20]))
     await user.send(timezone)
-    await user.wait_for(re.escape(_("At what time of day")[:15]))
+    await user.wait_for(re.escape(_(TIME_PROMPT)[:15]))
     await user.send(time)
     language_prompt = await user.wait_for(re.escape(_("Which language do you prefer?")))
     await user.press(language_prompt, choose_language)
     _ = translator("es" if choose_language == "Español" else "en")
-    share_prompt = await user.wait_for(re.escape(_("May your therapist read")[:20]))
+    share_prompt = await user.wait_for(re.escape(_(SHARE_PROMPT)[:20]))
     await user.press(share_prompt, _("Yes, share") if share else _("No, keep private"))
-    await user.wait_for(re.escape(_("All set!")[:6]))
+    await user.wait_for(re.escape(_(ALL_SET)[:6]))
 
 
 async def assign(app: TwofoldApp, public_id: str, set_slug: str, start: date) -> None:
