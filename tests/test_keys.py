@@ -160,6 +160,9 @@ async def test_cli_rotate_with_a_key_file(
     assert check.returncode == 0, check.stdout + check.stderr
     assert "5 under the newest key" not in check.stdout  # reported per column
     assert "responses.text_ct: 3 value(s), 3 under the newest key" in check.stdout
+    # An operator action, so it is in the audit log.
+    audit_log = twofold("audit", cwd=tmp_path, database_url=database_url, **env)
+    assert "operator" in audit_log.stdout and "keys.rotate" in audit_log.stdout
 
 
 async def test_cli_rotate_with_encryption_key_in_the_environment(

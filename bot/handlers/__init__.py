@@ -23,6 +23,7 @@ from bot.handlers import (
     assignments,
     brief,
     controls,
+    couple_archive,
     couples,
     digest,
     discreet,
@@ -66,6 +67,7 @@ def register(app: TwofoldApp) -> None:
         [
             *join.HANDLERS,
             *couples.HANDLERS,
+            *couple_archive.HANDLERS,
             *library.HANDLERS,
             *setup.HANDLERS,
             *leave.HANDLERS,

@@ -3,86 +3,42 @@
 The guided /assign keeps its step in `conversation_states` (flow "assign": couple → set
 → date); the text router sends typed answers to `on_text`. Both partners are told, each
 in their own language, what was assigned and when their first exercise arrives.
+Creating the assignment and the announcements live in `assign_result`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from babel.dates import format_date
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import TwofoldContext
-from bot.db.models import Therapist
+
+# FLOW and date_text are re-exported: text.py and controls.py import them from here.
+from bot.handlers.assign_result import FLOW as FLOW
+from bot.handlers.assign_result import create_and_announce, problem_text, start_error, therapist_of
+from bot.handlers.assign_result import date_text as date_text
 from bot.handlers.common import (
     Caller,
     caller,
     command_argument,
-    couple_not_found,
     esc,
     keyboard,
     not_for_you,
-    notify,
     reply,
 )
-from bot.i18n import N_, Gettext, translator
-from bot.library import render_set
+from bot.i18n import N_
 from bot.services import assignments, conversations, couples
-from bot.services.assignments import AssignProblem, Created, StartDateError
-from bot.services.couples import CoupleStatus
-from bot.services.localtime import local_now, local_today
+from bot.services.assignments import AssignProblem, StartDateError
 
-FLOW = "assign"
 USAGE = "/assign ID SET [YYYY-MM-DD]"
 STALE = N_("This is no longer available.")
 
 
-def date_text(day: date, language: str) -> str:
-    """A calendar date in words, in `language` ("Monday, November 23, 2026")."""
-    return str(format_date(day, "full", locale=language))
-
-
-def _start_error(_: Gettext, error: StartDateError, value: str, today: date) -> str:
-    value = esc(value[:32])
-    if error.reason == "past":
-        return _("{date} is in the past. Please pick today or a later date.").format(date=value)
-    if error.reason == "too_far":
-        return _("{date} is more than a year away. Please pick a date within a year.").format(
-            date=value
-        )
-    example = (today + timedelta(days=1)).isoformat()
-    return _(
-        "I couldn't read the date {value}. Please write it as YYYY-MM-DD, like {example}."
-    ).format(value=value, example=example)
-
-
-def _problem(context: TwofoldContext, me: Caller, problem: AssignProblem, key: str) -> str:
-    """Why it can't be assigned; `key` is the couple id, or the set for UNKNOWN_SET."""
-    _ = me._
-    if problem is AssignProblem.NOT_FOUND:
-        return couple_not_found(me, key)
-    if problem is AssignProblem.ARCHIVED:
-        return _("That couple is archived, so no new sets can be assigned to it.")
-    if problem is AssignProblem.INCOMPLETE:
-        return _(
-            "Assigning a set needs both partners, and this couple is still waiting for someone "
-            "to join. /invite {id} makes fresh invite links."
-        ).format(id=esc(key))
-    return _(
-        "I don't know a set called {slug}. The sets are: {slugs}. /library shows what each one "
-        "contains, and /assign alone lets you choose with buttons."
-    ).format(slug=esc(key[:64]), slugs=esc(", ".join(sorted(context.services.library.sets))))
-
-
-def _therapist(me: Caller) -> Therapist:
-    assert me.identity.therapist is not None
-    return me.identity.therapist
-
-
 def _today(context: TwofoldContext, me: Caller) -> date:
-    return assignments.today_for(_therapist(me), context.services.clock.now())
+    return assignments.today_for(therapist_of(me), context.services.clock.now())
 
 
 async def assign(update: Update, context: TwofoldContext) -> None:
@@ -104,10 +60,10 @@ async def assign(update: Update, context: TwofoldContext) -> None:
             try:
                 start = assignments.parse_start(words[2], today=today)
             except StartDateError as error:
-                await reply(update, _start_error(me._, error, words[2], today))
+                await reply(update, start_error(me._, error, words[2], today))
                 return
         public_id = couples.normalize_public_id(words[0])
-        await _create(update, context, me, public_id, words[1].lower(), start)
+        await create_and_announce(update, context, me, public_id, words[1].lower(), start)
 
 
 async def _step(context: TwofoldContext, me: Caller, step: str, **data: Any) -> None:
@@ -126,7 +82,7 @@ async def _step(context: TwofoldContext, me: Caller, step: str, **data: Any) -> 
 async def _ask_couple(update: Update, context: TwofoldContext, me: Caller) -> None:
     async with context.services.database.session() as session:
         views = await assignments.assignable_couples(
-            session=session, therapist=_therapist(me), now=context.services.clock.now()
+            session=session, therapist=therapist_of(me), now=context.services.clock.now()
         )
     if not views:
         text = me._(
@@ -145,13 +101,15 @@ async def _choose_couple(update: Update, context: TwofoldContext, me: Caller, ty
     async with context.services.database.session() as session:
         view = await couples.get_for(
             session=session,
-            therapist=_therapist(me),
+            therapist=therapist_of(me),
             public_id=public_id,
             now=context.services.clock.now(),
         )
     problem = assignments.problem_with(view)
     if problem is not None or view is None:
-        await reply(update, _problem(context, me, problem or AssignProblem.NOT_FOUND, public_id))
+        await reply(
+            update, problem_text(context, me, problem or AssignProblem.NOT_FOUND, public_id)
+        )
         return
     await _step(context, me, "set", couple=public_id)
     lang = me.identity.language
@@ -166,14 +124,14 @@ async def _choose_couple(update: Update, context: TwofoldContext, me: Caller, ty
 async def _choose_set(update: Update, context: TwofoldContext, me: Caller, typed: str) -> None:
     slug = typed.strip().lower()
     if context.services.library.set(slug) is None:
-        await reply(update, _problem(context, me, AssignProblem.UNKNOWN_SET, slug))
+        await reply(update, problem_text(context, me, AssignProblem.UNKNOWN_SET, slug))
         return
     await _step(context, me, "date", set=slug)
     _ = me._
     text = _(
         "When should it start? Dates are in your time zone ({zone}). Tap one, or type a date "
         "like {example}."
-    ).format(zone=esc(_therapist(me).timezone), example=_start_choice(context, me, "tomorrow"))
+    ).format(zone=esc(therapist_of(me).timezone), example=_start_choice(context, me, "tomorrow"))
     rows = [
         [(_("Today"), "assign:d:today"), (_("Tomorrow"), "assign:d:tomorrow")],
         [(_("Next Monday"), "assign:d:monday")],
@@ -207,9 +165,9 @@ async def on_text(update: Update, context: TwofoldContext, me: Caller, text: str
         try:
             start = assignments.parse_start(text, today=today)
         except StartDateError as error:
-            await reply(update, _start_error(me._, error, text.strip(), today))
+            await reply(update, start_error(me._, error, text.strip(), today))
             return
-        await _create(
+        await create_and_announce(
             update, context, me, str(state.data.get("couple")), str(state.data.get("set")), start
         )
 
@@ -234,83 +192,9 @@ async def on_assign_button(update: Update, context: TwofoldContext) -> None:
         await _choose_set(update, context, me, value)
     else:
         start = _start_choice(context, me, value)
-        await _create(
+        await create_and_announce(
             update, context, me, str(state.data.get("couple")), str(state.data.get("set")), start
         )
-
-
-async def _create(
-    update: Update, context: TwofoldContext, me: Caller, public_id: str, slug: str, start: date
-) -> None:
-    therapist, now = _therapist(me), context.services.clock.now()
-    async with context.services.database.session() as session:
-        result = await assignments.create(
-            session=session,
-            therapist=therapist,
-            public_id=public_id,
-            set_slug=slug,
-            start_date=start,
-            library=context.services.library,
-            now=now,
-        )
-        state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
-        # Close a guided /assign (never another flow); a mistyped set may be typed again.
-        if state is not None and state.flow == FLOW and result is not AssignProblem.UNKNOWN_SET:
-            await conversations.end(session=session, telegram_id=me.identity.telegram_id)
-    if not isinstance(result, Created):
-        key = slug if result is AssignProblem.UNKNOWN_SET else public_id
-        await reply(update, _problem(context, me, result, key))
-        return
-    exercise_set = context.services.library.set(slug)
-    assert exercise_set is not None
-    _, lang = me._, me.identity.language
-    shown = render_set(exercise_set, lang, therapist=therapist.name)
-    lines = [
-        _("Assigned <b>{title}</b> to <b>{label}</b>: {frequency}, starting {date}.").format(
-            title=shown.title,
-            label=esc(result.view.couple.label),
-            frequency=esc(shown.frequency),
-            date=date_text(start, lang),
-        ),
-        _("Both partners have been told. /assignments {id} shows progress.").format(
-            id=result.view.couple.public_id
-        ),
-    ]
-    on_hold = result.view.status is CoupleStatus.PAUSED
-    if on_hold:
-        lines.append(
-            _("This couple's exercises are on hold for now, so it begins once they're back on.")
-        )
-    await reply(update, "\n".join(lines))
-    for partner in result.view.partners:
-        p_ = translator(partner.language)
-        shown = render_set(exercise_set, partner.language, therapist=therapist.name)
-        first = result.first.get(partner.id or 0)
-        parts = [
-            p_(
-                "Your therapist assigned you a new set of exercises: <b>{title}</b> ({frequency})."
-            ).format(title=shown.title, frequency=esc(shown.frequency)),
-            shown.description,
-        ]
-        if on_hold:
-            parts.append(
-                p_("Your exercises are on hold for now, so it begins once they're back on.")
-            )
-        elif first is not None:
-            parts.append(_first_arrival(p_, partner.language, partner.timezone, first.due_at, now))
-        await notify(context, partner.telegram_id, "\n\n".join(parts))
-
-
-def _first_arrival(p_: Gettext, language: str, zone: str, due: datetime, now: datetime) -> str:
-    local, today = local_now(due, zone), local_today(now, zone)
-    time = local.strftime("%H:%M")
-    if local.date() == today:
-        return p_("Your first exercise arrives today at {time}.").format(time=time)
-    if local.date() == today + timedelta(days=1):
-        return p_("Your first exercise arrives tomorrow at {time}.").format(time=time)
-    return p_("Your first exercise arrives on {date} at {time}.").format(
-        date=date_text(local.date(), language), time=time
-    )
 
 
 HANDLERS = [

@@ -1,11 +1,11 @@
-"""Therapist commands: /newcouple, /couples, /couple, /invite, /archive."""
+"""Therapist commands: /newcouple, /couples, /couple, /invite (/archive: couple_archive)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.context import TwofoldContext
 from bot.handlers.common import (
@@ -14,12 +14,10 @@ from bot.handlers.common import (
     command_argument,
     couple_not_found,
     esc,
-    keyboard,
     not_for_you,
-    notify,
     reply,
 )
-from bot.i18n import N_, Gettext, translator
+from bot.i18n import N_, Gettext
 from bot.services import conversations, couples
 from bot.services.couples import CoupleStatus, CoupleView
 from bot.services.identity import Role
@@ -60,7 +58,8 @@ def _summary(view: CoupleView, _: Gettext) -> str:
     return f"• <b>{esc(view.couple.label)}</b> ({view.couple.public_id}) — {_(STATUS[view.status])}"
 
 
-async def _therapist(update: Update, context: TwofoldContext) -> Caller | None:
+async def therapist_only(update: Update, context: TwofoldContext) -> Caller | None:
+    """The caller if they are a therapist; otherwise tell them it is not for them (None)."""
     me = await caller(update, context)
     if me.role is not Role.THERAPIST:
         await not_for_you(update, me)
@@ -68,13 +67,14 @@ async def _therapist(update: Update, context: TwofoldContext) -> Caller | None:
     return me
 
 
-async def _not_found(update: Update, me: Caller, public_id: str) -> None:
+async def reply_not_found(update: Update, me: Caller, public_id: str) -> None:
+    """Say there is no such couple of theirs (the same for another therapist's couple)."""
     await reply(update, couple_not_found(me, public_id))
 
 
 async def new_couple(update: Update, context: TwofoldContext) -> None:
     """Create a couple and reply with its two invite links (or ask for a label first)."""
-    me = await _therapist(update, context)
+    me = await therapist_only(update, context)
     if me is None:
         return
     label = command_argument(update)
@@ -131,7 +131,7 @@ async def _create(update: Update, context: TwofoldContext, me: Caller, label: st
 
 async def list_couples(update: Update, context: TwofoldContext) -> None:
     """List the therapist's couples with their status."""
-    me = await _therapist(update, context)
+    me = await therapist_only(update, context)
     if me is None:
         return
     assert me.identity.therapist is not None
@@ -149,7 +149,7 @@ async def list_couples(update: Update, context: TwofoldContext) -> None:
 
 async def show_couple(update: Update, context: TwofoldContext) -> None:
     """Show one of the therapist's couples."""
-    me = await _therapist(update, context)
+    me = await therapist_only(update, context)
     if me is None:
         return
     assert me.identity.therapist is not None
@@ -162,7 +162,7 @@ async def show_couple(update: Update, context: TwofoldContext) -> None:
             now=context.services.clock.now(),
         )
     if view is None:
-        await _not_found(update, me, public_id)
+        await reply_not_found(update, me, public_id)
         return
     _ = me._
     lines = [_summary(view, _), ""]
@@ -185,7 +185,7 @@ async def show_couple(update: Update, context: TwofoldContext) -> None:
 
 async def reinvite(update: Update, context: TwofoldContext) -> None:
     """Issue fresh links for the empty slots and revoke the old ones."""
-    me = await _therapist(update, context)
+    me = await therapist_only(update, context)
     if me is None:
         return
     assert me.identity.therapist is not None
@@ -209,7 +209,7 @@ async def reinvite(update: Update, context: TwofoldContext) -> None:
             else None
         )
     if view is None or invites is None:
-        await _not_found(update, me, public_id)
+        await reply_not_found(update, me, public_id)
         return
     _ = me._
     if view.status is CoupleStatus.ARCHIVED:
@@ -225,78 +225,9 @@ async def reinvite(update: Update, context: TwofoldContext) -> None:
     await reply(update, "\n".join(lines))
 
 
-async def archive(update: Update, context: TwofoldContext) -> None:
-    """Ask the therapist to confirm ending a couple."""
-    me = await _therapist(update, context)
-    if me is None:
-        return
-    assert me.identity.therapist is not None
-    public_id = command_argument(update).lower()
-    async with context.services.database.session() as session:
-        view = await couples.get_for(
-            session=session,
-            therapist=me.identity.therapist,
-            public_id=public_id,
-            now=context.services.clock.now(),
-        )
-    if view is None or view.status is CoupleStatus.ARCHIVED:
-        await _not_found(update, me, public_id)
-        return
-    _ = me._
-    await reply(
-        update,
-        _(
-            "Archive <b>{label}</b>? Deliveries stop and the partners are told, neutrally, "
-            "that the program has ended. Nothing is deleted."
-        ).format(label=esc(view.couple.label)),
-        keyboard([[(_("Archive"), f"arch:yes:{view.couple.public_id}"), (_("Cancel"), "arch:no")]]),
-    )
-
-
-async def on_archive_button(update: Update, context: TwofoldContext) -> None:
-    """Archive the couple once the therapist confirmed."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    me = await caller(update, context)
-    _ = me._
-    if me.identity.therapist is None:  # forged, or the role was removed meanwhile
-        await query.answer(_("This is no longer available."))
-        return
-    await query.answer()
-    if query.data == "arch:no":
-        await query.edit_message_text(_("Nothing changed."))
-        return
-    public_id = query.data.removeprefix("arch:yes:")
-    async with context.services.database.session() as session:
-        archived = await couples.archive(
-            session=session,
-            therapist=me.identity.therapist,
-            public_id=public_id,
-            now=context.services.clock.now(),
-        )
-    if archived is None:
-        await query.edit_message_text(_("This is no longer available."))
-        return
-    await query.edit_message_text(
-        _("<b>{label}</b> is archived.").format(label=esc(archived.view.couple.label))
-    )
-    for partner in archived.former_partners:
-        p_ = translator(partner.language)
-        await notify(
-            context,
-            partner.telegram_id,
-            p_(
-                "Your therapist has closed this program in Twofold, so no more exercises "
-                "will arrive. Thank you for the work you have put in."
-            ),
-        )
-
-
 HANDLERS = [
     CommandHandler("newcouple", new_couple),
     CommandHandler("couples", list_couples),
     CommandHandler("couple", show_couple),
     CommandHandler("invite", reinvite),
-    CommandHandler("archive", archive),
-    CallbackQueryHandler(on_archive_button, pattern=r"^arch:"),
 ]

@@ -1,0 +1,104 @@
+"""Scanning one library directory: every exercise and set file, checked, duplicates refused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.library.exercise_checks import load_exercise_file
+from bot.library.models import Exercise, ExerciseSet, LibraryProblem
+from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
+from bot.library.set_checks import check_set
+from bot.library.yaml_files import read_yaml
+
+__all__ = ["ScanResult", "library_files", "scan_directory"]
+
+
+def library_files(directory: Path, subdir: str) -> list[Path]:
+    """The YAML files of ``directory/subdir`` (hidden files ignored), sorted."""
+    folder = directory / subdir
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix in (".yaml", ".yml") and not path.name.startswith(".") and path.is_file()
+    )
+
+
+@dataclass
+class ScanResult:
+    """Everything found in one library directory."""
+
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    sets: dict[str, ExerciseSet] = field(default_factory=dict)
+    problems: list[LibraryProblem] = field(default_factory=list)
+
+
+def scan_directory(
+    directory: Path, *, builtin: bool, known: Mapping[str, Exercise] | None = None
+) -> ScanResult:
+    """Read and check every file of a library directory.
+
+    Files with problems are left out of the result and their problems listed.
+    Sets may also use the exercises in ``known`` (the built-in library when
+    scanning an operator directory).
+    """
+    result = ScanResult()
+    if not directory.is_dir():
+        result.problems.append(LibraryProblem(directory, None, "directory not found"))
+        return result
+    if not (directory / EXERCISES_SUBDIR).is_dir() and not (directory / SETS_SUBDIR).is_dir():
+        result.problems.append(
+            LibraryProblem(
+                directory,
+                None,
+                f"no {EXERCISES_SUBDIR}/ or {SETS_SUBDIR}/ folder in this directory",
+            )
+        )
+        return result
+
+    origins: dict[str, Path] = {}
+    broken: set[str] = set()
+    for path in library_files(directory, EXERCISES_SUBDIR):
+        exercise, problems = load_exercise_file(path, builtin=builtin)
+        if exercise is not None and exercise.slug in origins:
+            problems = [
+                LibraryProblem(
+                    path, "slug", f"duplicate slug: also defined in {origins[exercise.slug].name}"
+                )
+            ]
+            exercise = None
+        if exercise is None:
+            result.problems.extend(problems)
+            broken.add(path.stem)
+            continue
+        origins[exercise.slug] = path
+        result.exercises[exercise.slug] = exercise
+
+    available = {**(known or {}), **result.exercises}
+    set_origins: dict[str, Path] = {}
+    for path in library_files(directory, SETS_SUBDIR):
+        problems = []
+        data = read_yaml(path, problems)
+        exercise_set = None
+        if data is not None:
+            exercise_set, problems = check_set(
+                path, data, builtin=builtin, known=available, broken=frozenset(broken)
+            )
+        if exercise_set is not None and exercise_set.slug in set_origins:
+            problems = [
+                LibraryProblem(
+                    path,
+                    "slug",
+                    f"duplicate slug: also defined in {set_origins[exercise_set.slug].name}",
+                )
+            ]
+            exercise_set = None
+        if exercise_set is None:
+            result.problems.extend(problems)
+            continue
+        set_origins[exercise_set.slug] = path
+        result.sets[exercise_set.slug] = exercise_set
+    return result

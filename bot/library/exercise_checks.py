@@ -1,0 +1,171 @@
+"""Checking an exercise file and building its Exercise (cached per file content)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final, cast
+
+from bot.library.file_checker import (
+    EXERCISE_FIELDS,
+    MAX_CHOICE_LABEL_LENGTH,
+    MAX_CHOICES,
+    MAX_MINUTES,
+    MAX_TITLE_LENGTH,
+    MIN_CHOICES,
+    TEMPLATE_FIELDS,
+    FileChecker,
+    sample_contexts,
+)
+from bot.library.models import (
+    CATEGORIES,
+    MODES,
+    RESPONSE_TYPES,
+    VISIBILITIES,
+    Exercise,
+    LibraryProblem,
+    Mode,
+    ResponseType,
+    Visibility,
+)
+from bot.library.render import TEMPLATE_VARIABLES
+from bot.library.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+from bot.library.yaml_files import read_yaml
+
+__all__ = ["check_exercise", "load_exercise_file"]
+
+
+def check_exercise(
+    path: Path, data: dict[str, Any], *, builtin: bool
+) -> tuple[Exercise | None, list[LibraryProblem]]:
+    check = FileChecker(path)
+    check.unknown_fields(data, EXERCISE_FIELDS)
+    check.require(data, EXERCISE_FIELDS)
+    slug = check.slug(data)
+    title = check.localised_map("title", data.get("title"), plain=True, max_length=MAX_TITLE_LENGTH)
+
+    category = data.get("category")
+    if category is not None and category not in CATEGORIES:
+        check.add(
+            "category", f"unknown category {category!r} (expected one of: {', '.join(CATEGORIES)})"
+        )
+    minutes = None
+    if data.get("minutes") is not None:
+        minutes = check.integer("minutes", data["minutes"], 1, MAX_MINUTES)
+    mode = check.choice(data, "mode", MODES)
+    response = check.choice(data, "response", RESPONSE_TYPES)
+    visibility = check.choice(data, "visibility", VISIBILITIES)
+    source = data.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        check.add("source", "must be text naming where the exercise comes from")
+    if mode == "shared" and visibility not in (None, "partner"):
+        check.add(
+            "visibility",
+            "a shared exercise shows each answer to the partner once both have answered; "
+            "use visibility: partner",
+        )
+
+    texts = {
+        name: check.localised_map(name, data.get(name))
+        for name in TEMPLATE_FIELDS
+        if data.get(name) is not None
+    }
+
+    choices: list[dict[str, str]] = []
+    raw_choices = data.get("choices")
+    if response == "choice":
+        if raw_choices is None:
+            check.add("choices", "a choice exercise needs a list of choices")
+        elif not isinstance(raw_choices, list) or not (
+            MIN_CHOICES <= len(raw_choices) <= MAX_CHOICES
+        ):
+            check.add("choices", f"must be a list of {MIN_CHOICES} to {MAX_CHOICES} choices")
+        else:
+            for index, raw in enumerate(raw_choices):
+                label = check.localised_map(
+                    f"choices[{index}]", raw, plain=True, max_length=MAX_CHOICE_LABEL_LENGTH
+                )
+                if label is not None:
+                    choices.append(label)
+    elif raw_choices is not None:
+        check.add("choices", "choices are only used with response: choice")
+
+    languages = check.translations()
+
+    contexts = {lang: list(sample_contexts(lang)) for lang in languages}
+    renders = {
+        name: check.template(name, value, TEMPLATE_VARIABLES, contexts)
+        for name, value in texts.items()
+    }
+    # The delivered message (title + prompt + follow-up) must fit in one message too.
+    if title and "prompt" in renders:
+        for lang, prompts in renders["prompt"].items():
+            follow_ups = renders.get("follow_up", {}).get(lang, [""] * len(prompts))
+            for prompt, follow_up in zip(prompts, follow_ups, strict=False):
+                total = visible_length(f"{title.get(lang, '')}\n\n{prompt}\n\n{follow_up}")
+                if total > MAX_MESSAGE_LENGTH:
+                    check.add(
+                        f"prompt.{lang}",
+                        f"the message (title, prompt and follow-up) renders to {total} "
+                        f"characters; Telegram allows at most {MAX_MESSAGE_LENGTH}",
+                    )
+                    break
+
+    if (
+        check.problems
+        or slug is None
+        or title is None
+        or minutes is None
+        or mode is None
+        or response is None
+        or visibility is None
+    ):
+        return None, check.problems or [LibraryProblem(path, None, "could not be read")]
+    return (
+        Exercise(
+            slug=slug,
+            title=title,
+            category=str(category),
+            minutes=minutes,
+            rationale=texts["rationale"] or {},
+            source=str(source).strip(),
+            mode=cast(Mode, mode),
+            response=cast(ResponseType, response),
+            choices=choices,
+            prompt=texts["prompt"] or {},
+            follow_up=texts.get("follow_up"),
+            reminder=texts["reminder"] or {},
+            visibility=cast(Visibility, visibility),
+            languages=languages,
+            origin=path,
+            builtin=builtin,
+        ),
+        [],
+    )
+
+
+# Checking an exercise renders every template many times; remember the result
+# for unchanged files (the key includes the file's whole text).
+_EXERCISE_CACHE: dict[tuple[Path, bool, bytes], tuple[Exercise | None, list[LibraryProblem]]] = {}
+_EXERCISE_CACHE_SIZE: Final = 2048
+
+
+def load_exercise_file(
+    path: Path, *, builtin: bool
+) -> tuple[Exercise | None, list[LibraryProblem]]:
+    try:
+        key = (path, builtin, path.read_bytes())
+    except OSError:
+        key = None
+    if key is not None and key in _EXERCISE_CACHE:
+        cached, cached_problems = _EXERCISE_CACHE[key]
+        return cached, list(cached_problems)
+    problems: list[LibraryProblem] = []
+    data = read_yaml(path, problems)
+    exercise = None
+    if data is not None:
+        exercise, problems = check_exercise(path, data, builtin=builtin)
+    if key is not None:
+        if len(_EXERCISE_CACHE) >= _EXERCISE_CACHE_SIZE:
+            _EXERCISE_CACHE.clear()
+        _EXERCISE_CACHE[key] = (exercise, list(problems))
+    return exercise, problems
