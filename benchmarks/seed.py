@@ -77,7 +77,19 @@ def _seed_sqlite(
     )
     try:
         db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
         db.execute("BEGIN")
+        rebuild = []
+        if last - first >= _BULK:  # one sorted build per index, not 1M insertions each
+            rebuild = [
+                (name, sql)
+                for name, sql in db.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                    f" AND tbl_name IN ({', '.join(repr(t) for t in _SEEDED_TABLES)})"
+                )
+            ]
+            for name, _sql in rebuild:
+                db.execute(f'DROP INDEX "{name}"')
         db.execute(
             seq + "INSERT OR IGNORE INTO therapists (id, telegram_id, name, timezone, language,"
             " active, digest_enabled, created_at) SELECT DISTINCT (n - 1) / 100 + 1,"
@@ -112,6 +124,8 @@ def _seed_sqlite(
                 f" 1, 0, ?, ?, {due_expr}, {due_expr}, 'planned', 0, 0, 0 FROM seq",
                 (first, last, slot, DAY1_EXERCISE, local_date),
             )
+        for _name, sql in rebuild:
+            db.execute(sql)
         db.execute("COMMIT")
         db.execute("ANALYZE")
     finally:
@@ -133,6 +147,11 @@ async def _seed_postgres(
     try:
         async with db.transaction():
             await db.execute("SET LOCAL synchronous_commit = off")
+            # The rows are consistent by construction: skip the foreign-key triggers, a
+            # check per inserted row (6M at 1M couples) and about half the seeding time.
+            await db.execute("SET LOCAL session_replication_role = replica")
+            await db.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            rebuild = await _drop_secondary_indexes(db) if last - first >= _BULK else []
             await db.execute(
                 "INSERT INTO therapists (id, telegram_id, name, timezone, language, active,"
                 " digest_enabled, created_at) SELECT DISTINCT (n - 1) / 100 + 1,"
@@ -171,6 +190,8 @@ async def _seed_postgres(
                     f" 0, 0, 0 FROM {series}",
                     first, last, due, DAY1_EXERCISE, due.date(),
                 )  # fmt: skip
+            for definition in rebuild:  # one sorted build each, not 1M insertions each
+                await db.execute(definition)
             # Later inserts through the ORM take ids from the sequences: move them past ours.
             for table in ("therapists", "couples", "partners", "assignments"):
                 await db.execute(
@@ -180,6 +201,23 @@ async def _seed_postgres(
         await db.execute("ANALYZE")
     finally:
         await db.close()
+
+
+_BULK = 100_000  # from this many couples, indexes are rebuilt rather than maintained
+_SEEDED_TABLES = ["therapists", "couples", "partners", "assignments", "deliveries"]
+
+
+async def _drop_secondary_indexes(db: asyncpg.Connection) -> list[str]:
+    """Drop the indexes that back no constraint; return the statements to recreate them."""
+    rows = await db.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        " AND tablename = ANY($1::text[])"
+        " AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        _SEEDED_TABLES,
+    )
+    for row in rows:
+        await db.execute(f'DROP INDEX "{row["indexname"]}"')
+    return [row["indexdef"] for row in rows]
 
 
 async def add_due(url: str, assignment_ids: range, *, day: int, due: datetime) -> None:

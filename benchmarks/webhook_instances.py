@@ -4,10 +4,11 @@ Run: uv run python -m benchmarks.webhook_instances [--quick]
 
 Two real Applications in webhook mode (in one process, each with its own connection
 pool and dispatcher) behind a round-robin load balancer, claiming from one PostgreSQL
-database with FOR UPDATE SKIP LOCKED, in warped time (see benchmarks/warp.py). Each
-instance sends at DELIVERY_RATE 12.5, so together they stay at 25/s: the rate is per
-instance. 200 partners press "Done" as their exercise arrives; the presses reach either
-instance. Target: the same counts as the single-instance fan-out, no duplicates.
+database with FOR UPDATE SKIP LOCKED, in warped time (see benchmarks/warp.py).
+DELIVERY_RATE is per instance (docs/delivery.md): each sends at 25 / INSTANCES = 12.5,
+so together they stay at 25/s. 200 partners press "Done" as their exercise arrives; the
+presses reach either instance. Target: the same counts as the single-instance fan-out,
+no duplicates.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from benchmarks.common import (
 )
 from benchmarks.fanout import judge, run_warped
 
+INSTANCES = 2
+TOTAL_RATE = 25.0  # what one instance would send; each gets its share
+
 
 async def main() -> None:
     args = arguments(__doc__ or "")
@@ -30,10 +34,13 @@ async def main() -> None:
     url = await create_postgres_database()
     try:
         await seed.migrate_fresh(url)
-        figures = await run_warped(url, couples, instances=2, rate=12.5, webhook=True, pressers=200)
+        figures = await run_warped(
+            url, couples, instances=INSTANCES, rate=TOTAL_RATE / INSTANCES, webhook=True,
+            pressers=200,
+        )  # fmt: skip
     finally:
         await drop_postgres_database(url)
-    figures["targets"] = judge(figures, 25.0)
+    figures["targets"] = judge(figures, TOTAL_RATE)
     write_results("webhook_instances", figures)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot import heartbeat
@@ -16,12 +16,14 @@ from bot.config import Settings
 from bot.context import BotData, Services, TwofoldApp, TwofoldContext
 from bot.db.engine import Database
 from bot.delivery.dispatcher import DispatchConfig, Dispatcher
+from bot.delivery.limiter import SharedLimiter
 from bot.handlers import guards, register
 from bot.handlers.digest import DIGEST_EVERY_SECONDS, digest_job
 from bot.handlers.menu import publish_default_menus
 from bot.library import Library, load_library
 from bot.services import retention
 from bot.services.pacing import Pacer
+from bot.update_processor import PerPersonOrder
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +62,11 @@ def build_application(
     clock = clock or SystemClock()
     library = library or load_exercises(settings)
     crypto = settings.crypto_box()
+    # One pacer per process for every message it sends (Telegram counts them together):
+    # the dispatcher's broadcast at DELIVERY_RATE, replies to people ahead of it.
     pacer = pacer or Pacer(settings.delivery_rate)
-    # Scheduled messages go through their own Bot and connection pool, paced by the
-    # dispatcher, so a broadcast never queues behind (or starves) replies to people.
+    # Scheduled messages go through their own Bot and connection pool, so a broadcast's
+    # requests in flight never hold the connections replies to people need.
     dispatch_bot = Bot(
         settings.token,
         base_url=settings.telegram_api_base_url,
@@ -145,9 +149,13 @@ def build_application(
             )
         )
         .context_types(CONTEXT_TYPES)
-        # Replies to a person: wait out a 429 and retry instead of failing the handler.
-        # Scheduled deliveries are paced by the dispatcher itself, below Telegram's limits.
-        .rate_limiter(AIORateLimiter(max_retries=REPLY_RETRIES))
+        # Replies to a person take their slots from the same pacer as the broadcast, ahead
+        # of it, and wait out a 429 (the whole process waits) instead of failing the
+        # handler; answering a button press never waits (bot/delivery/limiter.py).
+        .rate_limiter(SharedLimiter(pacer, max_retries=REPLY_RETRIES))
+        # Different people's updates at once, each person's in order: one reply waiting
+        # for its slot must not hold up everyone's button presses (bot/update_processor.py).
+        .concurrent_updates(PerPersonOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 RETRY_BACKOFF = timedelta(seconds=30)
 MAX_TICK = timedelta(seconds=60)  # a tick stops claiming more after this, to send reminders
+# Most send results recorded in one transaction (see `Dispatcher._record_all`). It bounds
+# how long one transaction holds SQLite's write lock; it does not shorten the time an
+# answer waits to be recorded (a smaller cap would leave the rest waiting in the queue).
+SETTLE_GROUP = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +78,22 @@ class Dispatcher:
         async with self._lock:
             report = TickReport()
             started = self._clock.now()
-            # A full batch means more is waiting: claim again at once rather than at the
+            # More waiting after a full batch: claim again at once rather than at the
             # next tick. The JobQueue skips a run that falls while a tick is still going,
             # so with one batch per tick a backlog was sent at ~55% of the rate (a batch
             # takes the whole interval to send, the claim makes it overrun, the next run
             # is skipped). Bounded, so reminders are never put off for long.
             while True:
-                claimed = report.claimed
-                to_send = await self._claim_and_decide(report)
+                to_send, more = await self._claim_and_decide(report)
                 await self._send_all(to_send, report)
-                full = report.claimed - claimed >= self._config.batch
-                if not full or self._clock.now() - started >= MAX_TICK:
+                if not more or self._clock.now() - started >= MAX_TICK:
                     break
             await self._remind(report)
             self._pacer.forget_idle_chats()
             return report
 
-    async def _claim_and_decide(self, report: TickReport) -> list[Job]:
+    async def _claim_and_decide(self, report: TickReport) -> tuple[list[Job], bool]:
+        """Claim and triage one batch; also say whether more is due after it."""
         now = self._clock.now()
         async with self._db.session() as session:
             given_up = await deliveries.reclaim_expired(session=session, now=now)
@@ -101,57 +104,110 @@ class Dispatcher:
             ids = await deliveries.claim_due(
                 session=session, now=now, limit=self._config.batch, lease=LEASE
             )
+            # Only a full batch can leave more behind; one indexed probe answers it, where
+            # claiming again would cost a whole (empty) transaction.
+            more = len(ids) >= self._config.batch and await deliveries.any_due(
+                session=session, now=now
+            )
             jobs = await deliveries.load_jobs(session=session, ids=ids)
         report.claimed += len(jobs)
-        to_send = []
-        async with self._db.session() as session:
-            for job in jobs:
-                decision, until = deliveries.triage(job, now, grace=self._config.grace)
-                if decision is Decision.SEND:
-                    to_send.append(job)
-                    continue
-                report.decided[decision.value] = report.decided.get(decision.value, 0) + 1
-                await deliveries.settle_decision(
-                    session=session, job=job, decision=decision, until=until,
-                    library=self._library,
-                )  # fmt: skip
-        return to_send
+        to_send, decided = [], []
+        for job in jobs:
+            decision, until = deliveries.triage(job, now, grace=self._config.grace)
+            if decision is Decision.SEND:
+                to_send.append(job)
+                continue
+            report.decided[decision.value] = report.decided.get(decision.value, 0) + 1
+            decided.append((job, decision, until))
+        if decided:
+            async with self._db.session() as session:
+                await deliveries.settle_decisions(
+                    session=session, decided=decided, library=self._library
+                )
+        return to_send, more
 
     async def _send_all(self, jobs: list[Job], report: TickReport) -> None:
+        if not jobs:
+            return
         # Jobs come ordered by due time and assignment, so a couple's two partners are
         # next to each other and get a shared exercise within moments of each other.
         queue: asyncio.Queue[Job] = asyncio.Queue()
         for job in jobs:
             queue.put_nowait(job)
+        finished: asyncio.Queue[tuple[Job, SendResult] | None] = asyncio.Queue()
 
         async def worker() -> None:
             while not queue.empty():
-                await self._send_one(queue.get_nowait(), report)
+                job = queue.get_nowait()
+                finished.put_nowait((job, await self._send_one(job)))
 
-        # A TaskGroup, not gather: if one send's bookkeeping fails, the other sends stop
-        # too, and their leases (not a half-finished tick) decide what happens next.
+        # Senders hand their results to one recorder, which writes them in groups (see
+        # `_record_all`). A TaskGroup, not gather: if recording fails, the sends stop too,
+        # and the leases (not a half-finished tick) decide what happens to those rows.
+        # If a send fails, what already finished is still recorded before the error
+        # propagates, so a bug in one message never turns others into unknown outcomes.
+        send_error: Exception | None = None
         async with asyncio.TaskGroup() as group:
-            for _ in range(min(self._config.concurrency, len(jobs))):
-                group.create_task(worker())
+            group.create_task(self._record_all(finished, report, group))
+            try:
+                async with asyncio.TaskGroup() as senders:
+                    for _ in range(min(self._config.concurrency, len(jobs))):
+                        senders.create_task(worker())
+            except Exception as error:  # an ExceptionGroup from the senders
+                send_error = error
+            finally:
+                finished.put_nowait(None)  # nothing more will come
+        if send_error is not None:
+            raise send_error
 
-    async def _send_one(self, job: Job, report: TickReport) -> None:
+    async def _send_one(self, job: Job) -> SendResult:
         rendered = messages.exercise_message(job, self._library)
         if rendered is None:
-            result = SendResult(Outcome.FAILED, error="exercise or set no longer in the library")
-        else:
-            await self._pacer.slot(job.partner.telegram_id)
-            result = await sender.send(self._bot, job.partner.telegram_id, *rendered)
+            return SendResult(Outcome.FAILED, error="exercise or set no longer in the library")
+        await self._pacer.slot(job.partner.telegram_id)
+        result = await sender.send(self._bot, job.partner.telegram_id, *rendered)
         if result.outcome is Outcome.RETRY and result.retry_after:
             self._pacer.retry_after(result.retry_after)
-        async with self._db.session() as session:
-            settled = await deliveries.settle_send(
-                session=session, job=job, result=result, now=self._clock.now(),
-                library=self._library, remind_after=self._config.remind_after,
-                retry_backoff=RETRY_BACKOFF,
-            )  # fmt: skip
-        _count(report, result.outcome)
-        if settled.newly_unreachable:
-            await self._tell_therapist(job)
+        return result
+
+    async def _record_all(
+        self,
+        finished: asyncio.Queue[tuple[Job, SendResult] | None],
+        report: TickReport,
+        group: asyncio.TaskGroup,
+    ) -> None:
+        """Record send results in groups: whatever finished while the last group was written.
+
+        A group commit: each durable commit costs milliseconds, so one per send made a
+        burst of 100 sends cost a second. Nothing waits to fill a group: when sends are
+        paced apart, each is recorded alone as soon as it is answered; in a burst, what
+        piled up during one commit goes into the next (at most SETTLE_GROUP). A result
+        waiting here is a send whose outcome the database does not know yet, exactly as
+        when a process dies between send and record: its lease brings it back as an
+        unknown outcome (docs/delivery.md, "Recording in groups").
+        """
+        done = False
+        while not done:
+            group_results: list[tuple[Job, SendResult]] = []
+            item = await finished.get()
+            while item is not None:
+                group_results.append(item)
+                if len(group_results) >= SETTLE_GROUP or finished.empty():
+                    break
+                item = finished.get_nowait()
+            done = item is None
+            if not group_results:
+                continue
+            async with self._db.session() as session:
+                newly_unreachable = await deliveries.settle_send(
+                    session=session, results=group_results, now=self._clock.now(),
+                    library=self._library, remind_after=self._config.remind_after,
+                    retry_backoff=RETRY_BACKOFF,
+                )  # fmt: skip
+            for _job, result in group_results:
+                _count(report, result.outcome)
+            for job in newly_unreachable:
+                group.create_task(self._tell_therapist(job))
 
     async def _tell_therapist(self, job: Job) -> None:
         await self._pacer.slot(job.therapist.telegram_id)
@@ -166,16 +222,24 @@ class Dispatcher:
         async with self._db.session() as session:
             ids = await reminders.claim_due(session=session, now=now, limit=self._config.batch)
             jobs = await deliveries.load_jobs(session=session, ids=ids)
-            to_send = []
+            arrived = await reminders.next_items_arrived(
+                session=session, deliveries=[job.delivery for job in jobs]
+            )
+            to_send, later = [], {}
             for job in jobs:
-                decision, until = await reminders.decide(session=session, job=job, now=now)
+                assert job.delivery.id is not None
+                decision, until = reminders.decide(
+                    job, now, next_arrived=job.delivery.id in arrived
+                )
                 if decision is ReminderDecision.LATER and until is not None:
-                    assert job.delivery.id is not None
-                    await reminders.reschedule(
-                        session=session, delivery_id=job.delivery.id, at=until
-                    )
+                    later[job.delivery.id] = until
                 elif decision is ReminderDecision.SEND:
                     to_send.append(job)
+            await reminders.reschedule(session=session, at=later)
+        # The claim already took each reminder (remind_at cleared), so a crash before the
+        # record below can only drop a reminder, never repeat one: recording the group
+        # once at the end is as safe as one transaction per reminder, and cheaper.
+        reminded, retry = [], {}
         for job in to_send:
             rendered = messages.reminder_message(job, self._library)
             if rendered is None:
@@ -186,17 +250,18 @@ class Dispatcher:
                 reply_to=job.delivery.telegram_message_id,
             )  # fmt: skip
             assert job.delivery.id is not None
+            if result.outcome is Outcome.SENT:
+                reminded.append(job.delivery.id)
+            elif result.outcome is Outcome.RETRY:
+                # A reminder is a courtesy: one more try later, never a pile-up.
+                self._pacer.retry_after(result.retry_after)
+                wait = timedelta(seconds=result.retry_after) or RETRY_BACKOFF
+                retry[job.delivery.id] = now + wait
+        report.reminders += len(reminded)
+        if reminded or retry:
             async with self._db.session() as session:
-                if result.outcome is Outcome.SENT:
-                    await reminders.mark_reminded(session=session, delivery_id=job.delivery.id)
-                    report.reminders += 1
-                elif result.outcome is Outcome.RETRY:
-                    # A reminder is a courtesy: one more try later, never a pile-up.
-                    self._pacer.retry_after(result.retry_after)
-                    wait = timedelta(seconds=result.retry_after) or RETRY_BACKOFF
-                    await reminders.reschedule(
-                        session=session, delivery_id=job.delivery.id, at=now + wait
-                    )
+                await reminders.mark_reminded(session=session, ids=reminded)
+                await reminders.reschedule(session=session, at=retry)
 
 
 def _count(report: TickReport, outcome: Outcome) -> None:

@@ -11,11 +11,12 @@ Guarantees (see docs/delivery.md):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -126,6 +127,12 @@ async def claim_due(
     return [row[0] for row in (await session.exec(statement)).all()]
 
 
+async def any_due(*, session: AsyncSession, now: datetime) -> bool:
+    """Whether any delivery is still waiting to be claimed (one index probe)."""
+    due = select(Delivery.id).where(col(Delivery.status) == "planned", col(Delivery.due_at) <= now)
+    return (await session.exec(due.limit(1))).first() is not None
+
+
 async def load_jobs(*, session: AsyncSession, ids: list[int]) -> list[Job]:
     """Load claimed deliveries with their partner, couple, therapist and assignment."""
     if not ids:
@@ -193,59 +200,59 @@ def triage(job: Job, now: datetime, *, grace: timedelta) -> tuple[Decision, date
     return Decision.SEND, None
 
 
-@dataclass(frozen=True, slots=True)
-class Settled:
-    """What the caller must still do after recording: tell a therapist someone is gone."""
-
-    newly_unreachable: bool = False
+# A delivery's new status and the other columns to change with it.
+_Change = tuple[Delivery, str, dict[str, object]]
 
 
-async def _finish(
-    session: AsyncSession, delivery: Delivery, status: str, library: Library, **values: object
-) -> None:
-    for name, value in values.items():
-        setattr(delivery, name, value)
-    delivery.status = status
-    delivery.lease_until = None
-    session.add(delivery)
-    await session.flush()
-    if status in FINISHED:
-        await planning.plan_next(session=session, delivery=delivery, library=library)
+async def _finish(session: AsyncSession, changes: Sequence[_Change], library: Library) -> None:
+    """Write new states in a few statements, then plan what follows the finished ones.
+
+    Each row is ours (leased by this dispatcher's claim), so what was loaded with the
+    claim is current and needs no re-reading.
+    """
+    by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for delivery, status, values in changes:
+        row = {"status": status, "lease_until": None, **values}
+        by_columns.setdefault(tuple(sorted(row)), []).append({"_id": delivery.id, **row})
+    connection = await session.connection()
+    for rows in by_columns.values():
+        # executemany: one statement, one round trip per group of rows changing the same columns.
+        await connection.execute(
+            update(Delivery).where(col(Delivery.id) == bindparam("_id")),
+            rows,
+        )
+    finished = [delivery for delivery, status, _ in changes if status in FINISHED]
+    await planning.plan_next_many(session=session, deliveries=finished, library=library)
 
 
-async def settle_decision(
-    *,
-    session: AsyncSession,
-    job: Job,
-    decision: Decision,
-    until: datetime | None,
-    library: Library,
-) -> None:
-    """Record a decision that sends nothing (held, missed, cancelled, unreachable, later)."""
-    delivery = await session.get(Delivery, job.delivery.id)
-    assert delivery is not None and decision is not Decision.SEND
+def _after_decision(decision: Decision, until: datetime | None) -> tuple[str, dict[str, object]]:
     if decision is Decision.POSTPONE:
         assert until is not None
         # Waiting out quiet hours is a new schedule, not lateness: the grace window
         # (which is about downtime) counts from the new time.
-        await _finish(session, delivery, "planned", library, due_at=until, scheduled_at=until)
-    else:
-        await _finish(session, delivery, decision.value, library)
+        return "planned", {"due_at": until, "scheduled_at": until}
+    return decision.value, {}
 
 
-async def settle_send(
+async def settle_decisions(
     *,
     session: AsyncSession,
+    decided: Sequence[tuple[Job, Decision, datetime | None]],
+    library: Library,
+) -> None:
+    """Record decisions that send nothing (held, missed, cancelled, unreachable, later)."""
+    assert all(decision is not Decision.SEND for _job, decision, _until in decided)
+    changes = [(job.delivery, *_after_decision(d, until)) for job, d, until in decided]
+    await _finish(session, changes, library)
+
+
+def _after_send(
     job: Job,
     result: SendResult,
     now: datetime,
-    library: Library,
     remind_after: timedelta | None,
     retry_backoff: timedelta,
-) -> Settled:
-    """Record what Telegram answered to a send."""
-    delivery = await session.get(Delivery, job.delivery.id)
-    assert delivery is not None
+) -> tuple[str, dict[str, object]]:
     error = (result.error or "")[:200] or None
     if result.outcome is Outcome.SENT:
         remind_at = None
@@ -254,39 +261,60 @@ async def settle_send(
             remind_at = after_quiet_hours(
                 now + remind_after, partner.timezone, partner.quiet_start, partner.quiet_end
             )
-        await _finish(
-            session, delivery, "sent", library,
-            sent_at=now, telegram_message_id=result.message_id, remind_at=remind_at,
-        )  # fmt: skip
-        return Settled()
+        return "sent", {
+            "sent_at": now, "telegram_message_id": result.message_id, "remind_at": remind_at,
+        }  # fmt: skip
     if result.outcome is Outcome.RETRY:
         wait = timedelta(seconds=result.retry_after) if result.retry_after else retry_backoff
-        await _finish(session, delivery, "planned", library, due_at=now + wait, last_error=error)
-        return Settled()
+        return "planned", {"due_at": now + wait, "last_error": error}
     if result.outcome is Outcome.UNKNOWN:
-        unknown = delivery.unknown_outcomes + 1
+        unknown = job.delivery.unknown_outcomes + 1
         status = "failed" if unknown > MAX_UNKNOWN_OUTCOMES else "planned"
-        await _finish(
-            session, delivery, status, library,
-            unknown_outcomes=unknown, due_at=now + retry_backoff, last_error=error,
-        )  # fmt: skip
-        return Settled()
+        return status, {
+            "unknown_outcomes": unknown, "due_at": now + retry_backoff, "last_error": error,
+        }  # fmt: skip
     if result.outcome is Outcome.BLOCKED:
-        blocked = await session.get(Partner, job.partner.id)
-        assert blocked is not None
-        newly = blocked.unreachable_at is None
-        if newly:
-            blocked.unreachable_at = now
-            session.add(blocked)
-        await _finish(session, delivery, "unreachable", library, last_error=error)
-        return Settled(newly_unreachable=newly)
-    await _finish(session, delivery, "failed", library, last_error=error)
-    return Settled()
+        return "unreachable", {"last_error": error}
+    return "failed", {"last_error": error}
+
+
+async def settle_send(
+    *,
+    session: AsyncSession,
+    results: Sequence[tuple[Job, SendResult]],
+    now: datetime,
+    library: Library,
+    remind_after: timedelta | None,
+    retry_backoff: timedelta,
+) -> list[Job]:
+    """Record what Telegram answered to a group of sends, and plan what follows them.
+
+    One transaction for the group (the caller's), a fixed number of statements. Returns
+    the jobs whose partner has just become unreachable, so the therapist is told once.
+    """
+    blocked = {job.partner.id: job for job, result in results if result.outcome is Outcome.BLOCKED}
+    newly: list[Job] = []
+    if blocked:
+        # Conditional, so a partner blocked twice in one group (or by two instances) is
+        # reported once.
+        gone = await session.exec(
+            update(Partner)
+            .where(col(Partner.id).in_(blocked), col(Partner.unreachable_at).is_(None))
+            .values(unreachable_at=now)
+            .returning(col(Partner.id))
+        )
+        newly = [blocked[row[0]] for row in gone.all()]
+    changes = [
+        (job.delivery, *_after_send(job, result, now, remind_after, retry_backoff))
+        for job, result in results
+    ]
+    await _finish(session, changes, library)
+    return newly
 
 
 async def plan_after_failures(*, session: AsyncSession, ids: list[int], library: Library) -> None:
     """Plan what follows deliveries given up on when their lease expired."""
-    for delivery_id in ids:
-        delivery = await session.get(Delivery, delivery_id)
-        if delivery is not None:
-            await planning.plan_next(session=session, delivery=delivery, library=library)
+    if not ids:
+        return
+    given_up = (await session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))).all()
+    await planning.plan_next_many(session=session, deliveries=given_up, library=library)

@@ -53,38 +53,49 @@ def first_local_date(assignment: Assignment, partner: Partner, now: datetime) ->
     return start
 
 
-async def _insert_occurrence(
-    session: AsyncSession,
-    assignment: Assignment,
-    partner: Partner,
+def _occurrence_rows(
+    assignment_id: int | None,
+    partner_id: int | None,
     exercise_set: ExerciseSet,
     day: int,
-    local_date: date,
-) -> None:
-    due = due_time(local_date, partner)
-    rows = [
+    local: date,
+    due: datetime,
+) -> list[dict[str, object]]:
+    return [
         {
-            "assignment_id": assignment.id,
-            "partner_id": partner.id,
+            "assignment_id": assignment_id,
+            "partner_id": partner_id,
             "day": day,
             "item": index,
             "exercise_slug": item.exercise,
-            "local_date": local_date,
+            "local_date": local,
             "scheduled_at": due,
             "due_at": due,
         }
         for index, item in enumerate(exercise_set.items_for_day(day))
     ]
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
+    # Two items of one day both plan the same next day: one row each. In key order, so two
+    # instances planning overlapping rows on PostgreSQL wait on each other, never deadlock.
+    by_key = {(r["assignment_id"], r["partner_id"], r["day"], r["item"]): r for r in rows}
+    unique = [by_key[key] for key in sorted(by_key)]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # Planning twice (a retry, two instances) must never create a second delivery.
+    # Planning twice (a retry, two instances) must never create a second delivery. One
+    # single-row statement for all rows, compiled once and cached (a multi-row VALUES
+    # would be compiled anew for every count of rows); RETURNING lets SQLAlchemy send
+    # the rows as one batched INSERT ("insertmanyvalues"), one round trip rather than
+    # one per row on PostgreSQL. The ids returned are not needed.
     statement = (
         insert(Delivery)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["assignment_id", "partner_id", "day", "item"])
+        .returning(col(Delivery.id))
     )
-    await session.exec(statement)
+    connection = await session.connection()
+    await connection.execute(statement, unique)
 
 
 async def plan_first(
@@ -99,25 +110,70 @@ async def plan_first(
     day = next_day_with_items(exercise_set, 0)
     if day is None:
         return
+    rows = []
     for partner in partners:
         local = first_local_date(assignment, partner, now) + timedelta(days=day - 1)
-        await _insert_occurrence(session, assignment, partner, exercise_set, day, local)
+        due = due_time(local, partner)
+        rows += _occurrence_rows(assignment.id, partner.id, exercise_set, day, local, due)
+    await _insert(session, rows)
 
 
 async def plan_next(*, session: AsyncSession, delivery: Delivery, library: Library) -> None:
     """Plan the occurrence after `delivery` for the same partner, if the set goes on."""
-    assignment = await session.get(Assignment, delivery.assignment_id)
-    partner = await session.get(Partner, delivery.partner_id)
-    if assignment is None or partner is None or assignment.status == "cancelled":
+    await plan_next_many(session=session, deliveries=[delivery], library=library)
+
+
+async def plan_next_many(
+    *, session: AsyncSession, deliveries: Sequence[Delivery], library: Library
+) -> None:
+    """Plan the occurrence after each of `deliveries` for the same partner, if the set goes on.
+
+    A fixed number of statements whatever the count: the dispatcher records a group of
+    sends in one transaction and plans what follows them together.
+    """
+    if not deliveries:
         return
-    exercise_set = library.set(assignment.set_slug)
-    if exercise_set is None or not partner.is_current:
-        return
-    day = next_day_with_items(exercise_set, delivery.day)
-    if day is None:
-        return
-    local = delivery.local_date + timedelta(days=day - delivery.day)
-    await _insert_occurrence(session, assignment, partner, exercise_set, day, local)
+    # Read now, not from the claim: a cancel or a partner leaving may have happened since.
+    # Columns, not ORM objects: this runs for every group of sends.
+    assignments = {
+        assignment_id: (status, set_slug)
+        for assignment_id, status, set_slug in (
+            await session.exec(
+                select(Assignment.id, Assignment.status, Assignment.set_slug).where(
+                    col(Assignment.id).in_({d.assignment_id for d in deliveries})
+                )
+            )
+        ).all()
+    }
+    partners = {
+        partner_id: (is_current, zone, at)
+        for partner_id, is_current, zone, at in (
+            await session.exec(
+                select(
+                    Partner.id, Partner.is_current, Partner.timezone, Partner.delivery_time
+                ).where(col(Partner.id).in_({d.partner_id for d in deliveries}))
+            )
+        ).all()
+    }
+    rows: list[dict[str, object]] = []
+    for delivery in deliveries:
+        assignment = assignments.get(delivery.assignment_id)
+        partner = partners.get(delivery.partner_id)
+        if assignment is None or partner is None or assignment[0] == "cancelled":
+            continue
+        exercise_set = library.set(assignment[1])
+        is_current, zone, at = partner
+        if exercise_set is None or not is_current:
+            continue
+        day = next_day_with_items(exercise_set, delivery.day)
+        if day is None:
+            continue
+        local = delivery.local_date + timedelta(days=day - delivery.day)
+        due = to_utc(local, parse_hhmm(at), zone)
+        rows += _occurrence_rows(
+            delivery.assignment_id, delivery.partner_id, exercise_set, day, local, due
+        )
+    await _insert(session, rows)
 
 
 async def replan_partner(*, session: AsyncSession, partner: Partner) -> int:

@@ -7,10 +7,11 @@ partner is gone; in quiet hours it waits for them to end.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import exists, update
+from sqlalchemy import bindparam, exists, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -50,21 +51,30 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
     return [row[0] for row in (await session.exec(statement)).all()]
 
 
-async def next_item_arrived(*, session: AsyncSession, delivery: Delivery) -> bool:
-    later = aliased(Delivery)
-    query = select(
+async def next_items_arrived(*, session: AsyncSession, deliveries: Sequence[Delivery]) -> set[int]:
+    """The ids among `deliveries` whose partner already received a later day of the set.
+
+    One query for the whole group (through the unique (assignment, partner, day, item)
+    index), not one per reminder.
+    """
+    ids = [d.id for d in deliveries]
+    if not ids:
+        return set()
+    reminded, later = aliased(Delivery), aliased(Delivery)
+    query = select(reminded.id).where(
+        col(reminded.id).in_(ids),
         exists().where(
-            col(later.assignment_id) == delivery.assignment_id,
-            col(later.partner_id) == delivery.partner_id,
-            col(later.day) > delivery.day,
+            col(later.assignment_id) == reminded.assignment_id,
+            col(later.partner_id) == reminded.partner_id,
+            col(later.day) > reminded.day,
             col(later.sent_at).is_not(None),
-        )
+        ),
     )
-    return bool((await session.exec(query)).one())
+    return {row for row in (await session.exec(query)).all() if row is not None}
 
 
-async def decide(
-    *, session: AsyncSession, job: Job, now: datetime
+def decide(
+    job: Job, now: datetime, *, next_arrived: bool
 ) -> tuple[ReminderDecision, datetime | None]:
     partner = job.partner
     gone = not partner.is_current or job.couple.archived_at is not None
@@ -73,9 +83,7 @@ async def decide(
         or partner_paused(partner, now)
         or (job.other is not None and partner_paused(job.other, now))
     )
-    if gone or on_hold or partner.unreachable_at is not None:
-        return ReminderDecision.DROP, None
-    if await next_item_arrived(session=session, delivery=job.delivery):
+    if gone or on_hold or partner.unreachable_at is not None or next_arrived:
         return ReminderDecision.DROP, None
     until = after_quiet_hours(now, partner.timezone, partner.quiet_start, partner.quiet_end)
     if until != now:
@@ -83,18 +91,27 @@ async def decide(
     return ReminderDecision.SEND, None
 
 
-async def reschedule(*, session: AsyncSession, delivery_id: int, at: datetime) -> None:
-    delivery = await session.get(Delivery, delivery_id)
-    if delivery is not None and delivery.status == "sent":
-        delivery.remind_at = at
-        session.add(delivery)
+async def reschedule(*, session: AsyncSession, at: dict[int, datetime]) -> None:
+    """Bring these reminders back at the given moments, if their exercise is still open."""
+    if not at:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == bindparam("_id"), col(Delivery.status) == "sent")
+        .values(remind_at=bindparam("_at")),
+        [{"_id": delivery_id, "_at": moment} for delivery_id, moment in at.items()],
+    )
 
 
-async def mark_reminded(*, session: AsyncSession, delivery_id: int) -> None:
-    delivery = await session.get(Delivery, delivery_id)
-    if delivery is not None:
-        delivery.reminders_sent += 1
-        session.add(delivery)
+async def mark_reminded(*, session: AsyncSession, ids: Sequence[int]) -> None:
+    if ids:
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id).in_(ids))
+            .values(reminders_sent=Delivery.reminders_sent + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def snooze_until(now: datetime, hours: int, *, zone: str, quiet: tuple[str, str]) -> datetime:
