@@ -38,6 +38,8 @@ async def couple_that_answered(
     await ana.wait_for(r"Saved your answer")
     await ben.send("Ben writes: I want a week by the sea")
     await ben.wait_for(r"Saved your answer")
+    # Updates from different people run concurrently: wait for the reveal itself.
+    await ana.wait_for(r"Here is Ben's answer")
     async with flows.services(bot).database.session() as session:
         session.add(
             SafetyPlan(
