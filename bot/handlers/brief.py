@@ -122,14 +122,10 @@ async def send_brief(update: Update, context: TwofoldContext) -> None:
             now=now,
             box=context.services.crypto,
         )
-        await audit.record(
-            session=session,
-            actor=audit.therapist_actor(therapist.telegram_id),
-            action="brief",
-            subject=public_id,
-            detail="" if found else "not found",
-            now=now,
-        )
+        await audit.record_therapist_look(
+            session=session, therapist_telegram_id=therapist.telegram_id, action="brief",
+            public_id=public_id, detail="" if found else None, now=now,
+        )  # fmt: skip
     if found is None:
         await reply(update, couple_not_found(me, public_id))
         return

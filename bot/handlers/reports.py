@@ -189,14 +189,10 @@ async def show_report(update: Update, context: TwofoldContext) -> None:
             now=now,
             box=context.services.crypto,
         )
-        await audit.record(
-            session=session,
-            actor=audit.therapist_actor(therapist.telegram_id),
-            action="report",
-            subject=public_id,
-            detail=f"weeks={weeks}" if found else "not found",
-            now=now,
-        )
+        await audit.record_therapist_look(
+            session=session, therapist_telegram_id=therapist.telegram_id, action="report",
+            public_id=public_id, detail=f"weeks={weeks}" if found else None, now=now,
+        )  # fmt: skip
     if found is None:
         await reply(update, couple_not_found(me, public_id))
         return
@@ -227,14 +223,10 @@ async def send_export(update: Update, context: TwofoldContext) -> None:
             box=context.services.crypto,
             library=context.services.library,
         )
-        await audit.record(
-            session=session,
-            actor=audit.therapist_actor(therapist.telegram_id),
-            action="export",
-            subject=public_id,
-            detail=f"rows={len(found.records)}" if found else "not found",
-            now=now,
-        )
+        await audit.record_therapist_look(
+            session=session, therapist_telegram_id=therapist.telegram_id, action="export",
+            public_id=public_id, detail=f"rows={len(found.records)}" if found else None, now=now,
+        )  # fmt: skip
     if found is None:
         await reply(update, couple_not_found(me, public_id))
         return

@@ -24,6 +24,29 @@ def therapist_actor(telegram_id: int) -> str:
     return f"therapist:{telegram_id}"
 
 
+async def record_therapist_look(
+    *,
+    session: AsyncSession,
+    therapist_telegram_id: int,
+    action: str,
+    public_id: str,
+    detail: str | None,
+    now: datetime,
+) -> AuditEntry:
+    """Record a therapist's look at a couple's data; `detail` None means nothing was found.
+
+    Attempts on unknown or other therapists' ids are recorded too: probing is worth seeing.
+    """
+    return await record(
+        session=session,
+        actor=therapist_actor(therapist_telegram_id),
+        action=action,
+        subject=public_id,
+        detail="not found" if detail is None else detail,
+        now=now,
+    )
+
+
 async def record(
     *,
     session: AsyncSession,
