@@ -11,6 +11,7 @@ from bot.handlers.menu import publish_menu_for
 from bot.i18n import translator
 from bot.services import conversations, membership
 from bot.services.identity import Identity, Role
+from bot.services.membership import LeaveOutcome
 
 
 async def leave(update: Update, context: TwofoldContext) -> None:
@@ -61,6 +62,20 @@ async def on_leave_button(update: Update, context: TwofoldContext) -> None:
     await publish_menu_for(
         context.bot, Identity(me.identity.telegram_id, Role.STRANGER, me.identity.language)
     )
+    await announce_leaving(context, outcome, outcome.former.display_name)
+
+
+HANDLERS = [
+    CommandHandler("leave", leave),
+    CallbackQueryHandler(on_leave_button, pattern=r"^leave:"),
+]
+
+
+async def announce_leaving(context: TwofoldContext, outcome: LeaveOutcome, name: str) -> None:
+    """Tell the other partner only that exercises are on hold; tell the therapist who left.
+
+    /leave and /deleteme both use this, so erasing can never tell the partner more.
+    """
     if outcome.other is not None:
         o_ = translator(outcome.other.language)
         await notify(
@@ -74,11 +89,5 @@ async def on_leave_button(update: Update, context: TwofoldContext) -> None:
         outcome.therapist.telegram_id,
         t_(
             "{name} left <b>{label}</b>. Their partner was told only that exercises are on hold."
-        ).format(name=esc(outcome.former.display_name), label=esc(outcome.couple.label)),
+        ).format(name=esc(name), label=esc(outcome.couple.label)),
     )
-
-
-HANDLERS = [
-    CommandHandler("leave", leave),
-    CallbackQueryHandler(on_leave_button, pattern=r"^leave:"),
-]

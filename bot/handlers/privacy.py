@@ -8,9 +8,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import TwofoldContext
-from bot.handlers.common import Caller, caller, esc, keyboard, notify, reply
+from bot.handlers.common import Caller, caller, keyboard, reply
+from bot.handlers.leave import announce_leaving
 from bot.handlers.menu import publish_menu_for
-from bot.i18n import Gettext, translator
+from bot.i18n import Gettext
 from bot.services import erasure, mydata
 from bot.services.identity import Identity, Role
 
@@ -194,24 +195,8 @@ async def on_erase_button(update: Update, context: TwofoldContext) -> None:
     if erased.left is None:
         return
     await publish_menu_for(context.bot, Identity(user.id, Role.STRANGER, me.identity.language))
-    # The same notices as /leave (bot/handlers/leave.py), word for word: erasing must not
-    # tell the other partner anything more than leaving does.
-    outcome = erased.left
-    if outcome.other is not None:
-        o_ = translator(outcome.other.language)
-        await notify(
-            context,
-            outcome.other.telegram_id,
-            o_("Your exercises are on hold for now. Your therapist will be in touch."),
-        )
-    t_ = translator(outcome.therapist.language)
-    await notify(
-        context,
-        outcome.therapist.telegram_id,
-        t_(
-            "{name} left <b>{label}</b>. Their partner was told only that exercises are on hold."
-        ).format(name=esc(erased.former_name or ""), label=esc(outcome.couple.label)),
-    )
+    # The same notices as /leave, from the same function: erasing tells no one more.
+    await announce_leaving(context, erased.left, erased.former_name or "")
 
 
 HANDLERS = [
