@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.context import BotData, Services, TwofoldApp, TwofoldContext
 from bot.db.engine import Database
 from bot.delivery.dispatcher import DispatchConfig, Dispatcher
+from bot.delivery.flood_wait import FloodWaitShare
 from bot.delivery.limiter import SharedLimiter
 from bot.handlers import guards, register
 from bot.handlers.digest import DIGEST_EVERY_SECONDS, digest_job
@@ -77,6 +78,9 @@ def build_application(
     async def post_init(app: TwofoldApp) -> None:
         database = Database(settings.database_url)
         await dispatch_bot.initialize()
+        # Several instances on PostgreSQL: a 429 to one makes all of them wait.
+        flood_waits = FloodWaitShare(database, pacer, clock)
+        await flood_waits.start()
         dispatcher = Dispatcher(
             database=database,
             library=library,
@@ -92,6 +96,7 @@ def build_application(
             library=library,
             dispatcher=dispatcher,
             crypto=crypto,
+            flood_waits=flood_waits,
         )
         await publish_default_menus(app.bot)
         # Beat now, then repeat: APScheduler never fires a job whose `first` is 0.
@@ -135,6 +140,7 @@ def build_application(
     async def post_shutdown(app: TwofoldApp) -> None:
         await dispatch_bot.shutdown()
         if app.bot_data.services is not None:
+            await app.bot_data.services.flood_waits.stop()
             await app.bot_data.services.database.dispose()
 
     app: TwofoldApp = (
@@ -152,7 +158,7 @@ def build_application(
         # Replies to a person take their slots from the same pacer as the broadcast, ahead
         # of it, and wait out a 429 (the whole process waits) instead of failing the
         # handler; answering a button press never waits (bot/delivery/limiter.py).
-        .rate_limiter(SharedLimiter(pacer, max_retries=REPLY_RETRIES))
+        .rate_limiter(SharedLimiter(pacer, clock=clock, max_retries=REPLY_RETRIES))
         # Different people's updates at once, each person's in order: one reply waiting
         # for its slot must not hold up everyone's button presses (bot/update_processor.py).
         .concurrent_updates(PerPersonOrder())

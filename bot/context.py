@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.flood_wait import FloodWaitShare
 from bot.library import Library
 from bot.services.crypto import Box
 
@@ -25,6 +26,7 @@ class Services:
     library: Library
     dispatcher: Dispatcher
     crypto: Box
+    flood_waits: FloodWaitShare
 
 
 class BotData:

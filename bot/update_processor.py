@@ -14,10 +14,10 @@ import asyncio
 from collections.abc import Awaitable, Hashable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.delivery.limiter import handling_update
+from bot.delivery.limiter import Posted, handling_update
 
 RUNNING = 64  # handlers running at once (each may hold a database connection)
 # Updates accepted before PTB's own semaphore makes newcomers wait. Far above RUNNING
@@ -36,6 +36,22 @@ def order_keys(update: object) -> list[Hashable]:
     if update.effective_chat is not None:
         keys.append(("chat", update.effective_chat.id))
     return keys
+
+
+def answered_message(update: object) -> Posted | None:
+    """The bot's message this update answers (a pressed button's, or one replied to)."""
+    if not isinstance(update, Update):
+        return None
+    if update.callback_query is not None:
+        message = update.callback_query.message
+    elif update.message is not None:
+        message = update.message.reply_to_message
+    else:
+        return None
+    # An InaccessibleMessage (too old to show) is not a Message and has no real date.
+    if not isinstance(message, Message) or (message.from_user and not message.from_user.is_bot):
+        return None
+    return Posted(message.chat.id, message.date)
 
 
 class PerPersonOrder(BaseUpdateProcessor):
@@ -62,7 +78,7 @@ class PerPersonOrder(BaseUpdateProcessor):
                 await event.wait()
             async with self._running:
                 started = True
-                with handling_update():
+                with handling_update(answered_message(update)):
                     await coroutine
         finally:
             finished.set()

@@ -136,3 +136,34 @@ async def test_a_failing_send_still_records_the_sends_that_finished(
     assert len(sent) == 3 and all(d.unknown_outcomes == 0 for d in sent)
     assert {d.status for d in today if d not in sent} == {"sending"}
     assert sum(received(w, user) for user in PEOPLE) == 3
+
+
+async def test_the_next_batch_is_claimed_while_the_last_sends_of_one_are_still_going(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    reclaim, send = deliveries.reclaim_expired, dispatcher_module.sender.send
+
+    async def logged_claim(**kwargs: Any) -> Any:  # a claim's first step
+        events.append("claiming")
+        return await reclaim(**kwargs)
+
+    async def logged_send(*args: Any, **kwargs: Any) -> Any:
+        result = await send(*args, **kwargs)
+        events.append("sent")
+        return result
+
+    monkeypatch.setattr(deliveries, "reclaim_expired", logged_claim)
+    monkeypatch.setattr(dispatcher_module.sender, "send", logged_send)
+    dispatcher = await w.dispatcher(batch=3, concurrency=2)
+    w.at(EIGHT)
+
+    report = await dispatcher.tick()
+
+    assert report.sent == 8 and [received(w, user) for user in PEOPLE] == [1] * 8
+    # Batches of 3, 3 and 2: each next claim started before the batch before it had been
+    # sent in full, so the claim's round trips overlap the sends instead of pausing them.
+    sent_before_claims = [events[:i].count("sent") for i, e in enumerate(events) if e == "claiming"]
+    assert sent_before_claims[0] == 0
+    assert sent_before_claims[1] < 3 and sent_before_claims[2] < 6
+    assert events.count("claiming") == 3

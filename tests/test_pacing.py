@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from bot.services.pacing import Pacer
+from bot.services.pacing import PER_CHAT_INTERVAL, Pacer
 
 
 class VirtualTime:
@@ -47,14 +47,15 @@ async def test_global_rate_is_respected() -> None:
     assert max(windows) <= 25
 
 
-async def test_one_message_per_chat_per_second() -> None:
+async def test_one_message_per_chat_per_second_with_a_margin() -> None:
     time = VirtualTime()
     pacer = Pacer(25, monotonic=time.monotonic, sleep=time.sleep)
 
     sent = await send_all(pacer, time, [7, 7, 7, 8])
 
     times_for_7 = [t for t, chat in sent if chat == 7]
-    assert [b - a for a, b in itertools.pairwise(times_for_7)] == [1.0, 1.0]
+    gaps = [b - a for a, b in itertools.pairwise(times_for_7)]
+    assert gaps == [PER_CHAT_INTERVAL, PER_CHAT_INTERVAL] and PER_CHAT_INTERVAL > 1.0
 
 
 async def test_nothing_is_sent_while_retry_after_is_in_force() -> None:
@@ -66,3 +67,17 @@ async def test_nothing_is_sent_while_retry_after_is_in_force() -> None:
     await pacer.slot(2)
 
     assert time.now >= 5
+
+
+def test_a_flood_wait_is_passed_on_unless_it_came_from_elsewhere() -> None:
+    time = VirtualTime()
+    pacer = Pacer(25, monotonic=time.monotonic, sleep=time.sleep)
+    told: list[float] = []
+    pacer.on_retry_after(told.append)
+
+    pacer.retry_after(3)
+    pacer.retry_after(5, tell=False)  # heard from another instance: no echo
+
+    assert told == [3] and pacer.blocked_for() == 5
+    time.now = 5.5
+    assert pacer.blocked_for() == 0

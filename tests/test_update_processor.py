@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from telegram import Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, InaccessibleMessage, Message, Update, User
 
-from bot.delivery.limiter import is_reply
-from bot.update_processor import PerPersonOrder
+from bot.delivery.limiter import Posted, is_reply
+from bot.update_processor import PerPersonOrder, answered_message
 
 WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 _ids = iter(range(1, 10_000))
@@ -128,3 +128,28 @@ async def test_handlers_run_as_replies_and_a_cancelled_wait_never_runs() -> None
     assert seen == [True]  # the first ran (as a reply to a person); the cancelled one never
     assert not is_reply()  # outside a handler: a job, paced like the broadcast
     assert processor.pending == 0
+
+
+BOT = User(999, "Twofold", is_bot=True)
+
+
+def test_the_answered_message_is_the_pressed_buttons_or_the_bot_message_replied_to() -> None:
+    person = User(7, "P", is_bot=False)
+    chat = Chat(7, Chat.PRIVATE)
+    exercise = Message(40, WHEN, chat, from_user=BOT, text="Exercise")
+
+    def press(message: Message | InaccessibleMessage) -> Update:
+        query = CallbackQuery("q", person, "chat", message=message, data="dl:done")
+        return Update(next(_ids), callback_query=query)
+
+    def text(reply_to: Message | None) -> Update:
+        message = Message(41, WHEN, chat, from_user=person, text="hi", reply_to_message=reply_to)
+        return Update(next(_ids), message=message)
+
+    assert answered_message(press(exercise)) == Posted(7, WHEN)
+    assert answered_message(text(exercise)) == Posted(7, WHEN)
+    own = Message(39, WHEN, chat, from_user=person, text="mine")
+    assert answered_message(text(own)) is None  # a reply to their own message
+    assert answered_message(text(None)) is None
+    assert answered_message(press(InaccessibleMessage(chat, 40))) is None  # too old to show
+    assert answered_message("not an update") is None

@@ -10,7 +10,11 @@ slot from the same `Pacer` the dispatcher uses:
   `bot/update_processor.py`) is urgent and jumps ahead of the broadcast;
 - a message sent from a job (the weekly digest) paces like the broadcast;
 - anything that is not a new message (answering a button press, edits, menus) does not
-  wait for a slot at all: a pressed button must stop spinning at once.
+  wait for a slot at all: a pressed button must stop spinning at once;
+- a reply in the chat of the message the person answers (a pressed button's message)
+  keeps a second from that message's date, even if another instance sent it (docs/delivery.md,
+  "Several instances"): behind a load balancer the instance that answers the press is often
+  not the one that sent the exercise, and only Telegram's date tells when that was.
 
 A 429 on a message tells the pacer, so every send of the process, broadcast included,
 waits exactly `retry_after`; then the message is tried again (up to `max_retries`).
@@ -22,12 +26,14 @@ import logging
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.clock import Clock
 from bot.services.pacing import Pacer
 
 logger = logging.getLogger(__name__)
@@ -44,13 +50,38 @@ MESSAGE_METHODS = frozenset(
     }
 )  # fmt: skip
 
-_handling_update: ContextVar[bool] = ContextVar("twofold_handling_update", default=False)
+# Telegram dates a message to the second, rounding down: the message may be up to this
+# much younger than its date says.
+DATE_RESOLUTION = 1.0
+# How far ahead of our clock a message's date may seem before we stop believing it (the
+# clocks disagree, or the date is not Telegram's): NTP-synchronised servers agree to well
+# within this.
+CLOCK_SKEW = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A message of the bot's that an update answers: its chat and Telegram's date for it."""
+
+    chat_id: int
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    answering: Posted | None
+
+
+_handling_update: ContextVar[_Reply | None] = ContextVar("twofold_handling_update", default=None)
 
 
 @contextmanager
-def handling_update() -> Iterator[None]:
-    """Mark what runs inside as a reply to a person (urgent for the pacer)."""
-    token = _handling_update.set(True)
+def handling_update(answering: Posted | None = None) -> Iterator[None]:
+    """Mark what runs inside as a reply to a person (urgent for the pacer).
+
+    `answering`: the bot's message the person answered (a pressed button's), if any.
+    """
+    token = _handling_update.set(_Reply(answering))
     try:
         yield
     finally:
@@ -58,7 +89,7 @@ def handling_update() -> Iterator[None]:
 
 
 def is_reply() -> bool:
-    return _handling_update.get()
+    return _handling_update.get() is not None
 
 
 def chat_key(chat_id: object) -> int | None:
@@ -75,11 +106,13 @@ class SharedLimiter(BaseRateLimiter[int]):
     """The application Bot's rate limiter: every message through the process's one pacer.
 
     `rate_limit_args`, if given, is the number of retries for that call (as with PTB's
-    AIORateLimiter).
+    AIORateLimiter). `clock` tells the time Telegram's message dates are compared with;
+    without it, a reply keeps its distance only from the messages this process sent.
     """
 
-    def __init__(self, pacer: Pacer, *, max_retries: int = 3) -> None:
+    def __init__(self, pacer: Pacer, *, clock: Clock | None = None, max_retries: int = 3) -> None:
         self.pacer = pacer
+        self.clock = clock
         self.max_retries = max_retries
 
     async def initialize(self) -> None:
@@ -101,7 +134,10 @@ class SharedLimiter(BaseRateLimiter[int]):
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         message = endpoint in MESSAGE_METHODS
         chat = chat_key(data.get("chat_id"))
-        urgent = is_reply()
+        reply = _handling_update.get()
+        urgent = reply is not None
+        if message and reply is not None and chat is not None:
+            self._keep_clear_of(reply.answering, chat)
         for attempt in range(retries + 1):
             if message:
                 await self.pacer.slot(chat, urgent=urgent)
@@ -119,6 +155,15 @@ class SharedLimiter(BaseRateLimiter[int]):
                     # concerns that request, not the messages of everyone else.
                     await self.pacer.pause(seconds)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _keep_clear_of(self, answering: Posted | None, chat: int) -> None:
+        """Space a reply from the message it answers, whoever sent that message."""
+        if answering is None or answering.chat_id != chat or self.clock is None:
+            return
+        age = (self.clock.now() - answering.date).total_seconds()
+        if age < -CLOCK_SKEW:
+            return  # nothing to go by
+        self.pacer.sent_elsewhere(chat, seconds_ago=max(age - DATE_RESOLUTION, 0.0))
 
 
 def _seconds(value: timedelta | float) -> float:

@@ -1,6 +1,5 @@
 """Pacing sends under Telegram's limits: a global rate, one message per chat per second
-(replies: one second after a scheduled message), and a full stop while a `retry_after`
-from Telegram is in force.
+(replies too), and a full stop while a `retry_after` from Telegram is in force.
 
 One pacer per bot process paces both kinds of traffic, because Telegram counts them
 against one limit: the broadcast (the dispatcher's scheduled messages, at most `rate`)
@@ -24,6 +23,10 @@ Sleep = Callable[[float], Awaitable[None]]
 # under the limit together (docs/delivery.md).
 REPLY_HEADROOM = 1.12
 OVERALL_CEILING = 28.0  # messages/second; above it only if the broadcast rate itself is
+# Telegram's one message per chat per second, plus a margin: a slot is taken when a send
+# starts, and two sends a second apart can reach Telegram closer together than that
+# (seen in the two-instance benchmark: 0.97 s, and a 429).
+PER_CHAT_INTERVAL = 1.1
 
 
 def overall_rate(rate: float) -> float:
@@ -44,7 +47,7 @@ class Pacer:
         rate: float,
         *,
         overall: float | None = None,
-        per_chat_interval: float = 1.0,
+        per_chat_interval: float = PER_CHAT_INTERVAL,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -60,13 +63,13 @@ class Pacer:
         self._sleep = sleep
         self._next_any = 0.0  # the combined ceiling: every send
         self._next_bulk = 0.0  # the broadcast's own rate
-        self._next_for_chat: dict[int, float] = {}  # after any message: for the broadcast
-        # After a broadcast message: for replies. Telegram tolerates a short burst of
-        # replies to a person (PTB's own limiter never spaced them), but a reply on the
-        # heels of a scheduled message (the "Done" button's follow-up, pressed at once)
-        # would make two in a moment, and its 429 would pause every send of the process.
-        self._next_reply_in_chat: dict[int, float] = {}
+        # One message per chat per second, replies included. Telegram may tolerate a short
+        # burst of replies, but not reliably: the "Done" button's two replies ("Saved",
+        # then the rating question) sent at once drew a 429 under the fan-out's strict
+        # limit, and a 429 pauses every send of the process (docs/performance.md, 5).
+        self._next_for_chat: dict[int, float] = {}
         self._blocked_until = 0.0
+        self._on_retry_after: Callable[[float], None] | None = None
 
     async def slot(self, chat_id: int | None, *, urgent: bool = False) -> None:
         """Return when a send to `chat_id` may start (None: no chat to space out)."""
@@ -87,8 +90,6 @@ class Pacer:
             if start <= now:
                 self._take(now, chat_id)
                 self._next_bulk = now + self._bulk_spacing
-                if chat_id is not None:
-                    self._next_reply_in_chat[chat_id] = now + self._per_chat
                 return
             await self._wait_until(start)
 
@@ -96,7 +97,7 @@ class Pacer:
         while True:
             # First the person's own chat and any flood wait, holding nobody else up.
             now = self._monotonic()
-            free = self._chat_free_at(chat_id, replies=True)
+            free = self._chat_free_at(chat_id)
             if free > now:
                 await self._wait_until(free)
                 continue
@@ -110,14 +111,37 @@ class Pacer:
             self._next_any = moment + self._spacing
             await self._wait_until(moment)
             now = self._monotonic()
-            if self._chat_free_at(chat_id, replies=True) <= now:  # no retry_after meanwhile
+            if self._chat_free_at(chat_id) <= now:  # no retry_after or other reply meanwhile
                 self._take(now, chat_id)
                 return
 
-    def retry_after(self, seconds: float) -> None:
-        """Telegram said to wait: stop every send for exactly that long."""
+    def sent_elsewhere(self, chat_id: int, *, seconds_ago: float) -> None:
+        """A message reached `chat_id` that long ago, sent by someone else (another
+        instance): replies in that chat keep one per-chat interval from it."""
+        if seconds_ago >= self._per_chat:
+            return
+        free_at = self._monotonic() - max(seconds_ago, 0.0) + self._per_chat
+        if free_at > self._next_for_chat.get(chat_id, 0.0):
+            self._next_for_chat[chat_id] = free_at
+
+    def retry_after(self, seconds: float, *, tell: bool = True) -> None:
+        """Telegram said to wait: stop every send for exactly that long.
+
+        `tell`: pass it on to `on_retry_after`'s listener (other instances); False for a
+        wait that came from them.
+        """
         self._blocked_until = max(self._blocked_until, self._monotonic() + seconds)
         self._next_any = max(self._next_any, self._blocked_until)
+        if tell and self._on_retry_after is not None:
+            self._on_retry_after(seconds)
+
+    def on_retry_after(self, listener: Callable[[float], None] | None) -> None:
+        """Call `listener(seconds)` whenever Telegram makes this pacer wait (None: stop)."""
+        self._on_retry_after = listener
+
+    def blocked_for(self) -> float:
+        """Seconds until sends may start again after a flood wait (0: they may now)."""
+        return max(0.0, self._blocked_until - self._monotonic())
 
     async def pause(self, seconds: float) -> None:
         """Sleep on the pacer's clock (for waits that concern one request only)."""
@@ -127,11 +151,9 @@ class Pacer:
         """Drop per-chat bookkeeping that no longer constrains anything (bounded memory)."""
         now = self._monotonic()
         self._next_for_chat = {c: t for c, t in self._next_for_chat.items() if t > now}
-        self._next_reply_in_chat = {c: t for c, t in self._next_reply_in_chat.items() if t > now}
 
-    def _chat_free_at(self, chat_id: int | None, *, replies: bool = False) -> float:
-        spacing = self._next_reply_in_chat if replies else self._next_for_chat
-        chat = 0.0 if chat_id is None else spacing.get(chat_id, 0.0)
+    def _chat_free_at(self, chat_id: int | None) -> float:
+        chat = 0.0 if chat_id is None else self._next_for_chat.get(chat_id, 0.0)
         return max(chat, self._blocked_until)  # nothing goes out while a retry_after holds
 
     def _take(self, now: float, chat_id: int | None) -> None:
