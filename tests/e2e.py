@@ -10,6 +10,7 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import TwofoldApp
+from bot.services.pacing import Pacer
 from tests.fakebotapi import FakeTelegram
 
 TOKEN = "123456:TEST-token-never-logged"
@@ -37,7 +38,12 @@ async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Twofold
     `run_polling` is what calls post_init/post_shutdown; driving the lifecycle by
     hand means calling them here, in the same order.
     """
-    app = build_application(settings, clock=clock)
+    # No per-chat spacing here: the fake these tests talk to allows bursts per chat
+    # (conftest.py), and at 1.1 s per extra message in a chat the suite ran four times
+    # as long in real time. The spacing itself is tested in virtual time (test_pacing,
+    # test_limiter, test_delivery_engine) and measured in benchmarks/.
+    pacer = Pacer(settings.delivery_rate, per_chat_interval=0.0)
+    app = build_application(settings, clock=clock, pacer=pacer)
     async with app:
         assert app.post_init is not None and app.post_shutdown is not None
         await app.post_init(app)
