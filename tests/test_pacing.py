@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from bot.services.pacing import PER_CHAT_INTERVAL, Pacer
+from tests.virtual_time import VirtualTime as ConcurrentTime
 
 
 class VirtualTime:
@@ -81,3 +82,29 @@ def test_a_flood_wait_is_passed_on_unless_it_came_from_elsewhere() -> None:
     assert told == [3] and pacer.blocked_for() == 5
     time.now = 5.5
     assert pacer.blocked_for() == 0
+
+
+async def test_broadcast_senders_go_first_come_first_served_and_a_busy_chat_waits_alone() -> None:
+    time = ConcurrentTime()
+    pacer = Pacer(25, monotonic=time.monotonic, sleep=time.sleep)
+    served: list[int] = []
+
+    async def sender(n: int, chat: int, arrives: float) -> None:
+        await time.sleep(arrives)
+        await pacer.slot(chat)
+        served.append(n)
+
+    async def scenario() -> None:
+        await pacer.slot(99)  # chat 99 just got a message: busy for PER_CHAT_INTERVAL
+        # Sender 0 waits from the start; the others keep arriving while it waits.
+        await asyncio.gather(
+            sender(0, 1, 0.0),
+            sender(1, 99, 0.001),
+            *(sender(n, n, 0.001 + n / 1000) for n in range(2, 40)),
+        )
+
+    await time.run(scenario())
+
+    expected = [0, *range(2, 40)]
+    assert [n for n in served if n != 1] == expected  # first come, first served
+    assert served.index(1) > 20  # the busy chat waited its second, holding nobody up

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot
 
@@ -83,21 +83,7 @@ class Dispatcher:
             # so with one batch per tick a backlog was sent at ~55% of the rate (a batch
             # takes the whole interval to send, the claim makes it overrun, the next run
             # is skipped). Bounded, so reminders are never put off for long.
-            to_send, more = await self._claim_and_decide(report)
-            while more and self._clock.now() - started < MAX_TICK:
-                # Claim the next batch while the last sends of this one wait for their
-                # slots: claimed after them, its round trips were a gap in the flow after
-                # every batch (about 5% of the rate at 12.5/s, docs/performance.md). If
-                # sending fails, the batch claimed meanwhile goes back to the queue when
-                # its lease expires.
-                drained = asyncio.Event()
-                upcoming = asyncio.ensure_future(self._claim_when(drained, report))
-                try:
-                    await self._send_all(to_send, report, drained)
-                finally:
-                    drained.set()
-                    to_send, more = await upcoming
-            await self._send_all(to_send, report)
+            await self._send_batches(started, report)
             await self._remind(report)
             self._pacer.forget_idle_chats()
             return report
@@ -136,16 +122,44 @@ class Dispatcher:
                 )
         return to_send, more
 
-    async def _claim_when(
-        self, drained: asyncio.Event, report: TickReport
-    ) -> tuple[list[Job], bool]:
-        await drained.wait()
-        return await self._claim_and_decide(report)
+    async def _send_batches(self, started: datetime, report: TickReport) -> None:
+        """Claim and send batch after batch while a full one leaves more behind.
+
+        A batch's sends overlap the next batch's claim and the previous batch's last
+        sends and recording: the pacer does not bank unused slots, so every moment
+        with nothing ready to send was rate lost (about 5% with two instances at
+        12.5/s, docs/performance.md section 5). If a send fails, a batch claimed
+        meanwhile goes back to the queue when its lease expires.
+        """
+        sending: list[asyncio.Task[None]] = []
+        try:
+            to_send, more = await self._claim_and_decide(report)
+            while True:
+                drained = asyncio.Event()
+                sending.append(asyncio.ensure_future(self._send_all(to_send, report, drained)))
+                if not more or self._clock.now() - started >= MAX_TICK:
+                    break
+                await drained.wait()  # every job of this batch has its sender
+                to_send, more = await self._claim_and_decide(report)
+        finally:
+            outcomes = await asyncio.gather(*sending, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _send_all(
         self, jobs: list[Job], report: TickReport, drained: asyncio.Event | None = None
     ) -> None:
         """Send `jobs` paced and record the outcomes; set `drained` once all are taken."""
+        try:
+            await self._send_and_record(jobs, report, drained)
+        finally:
+            if drained is not None:
+                drained.set()  # also when there was nothing to send, or sending failed
+
+    async def _send_and_record(
+        self, jobs: list[Job], report: TickReport, drained: asyncio.Event | None
+    ) -> None:
         if not jobs:
             return
         # Jobs come ordered by due time and assignment, so a couple's two partners are

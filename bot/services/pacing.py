@@ -69,6 +69,7 @@ class Pacer:
         # limit, and a 429 pauses every send of the process (docs/performance.md, 5).
         self._next_for_chat: dict[int, float] = {}
         self._blocked_until = 0.0
+        self._bulk_turn = asyncio.Lock()  # FIFO: the broadcast's senders in arrival order
         self._on_retry_after: Callable[[float], None] | None = None
 
     async def slot(self, chat_id: int | None, *, urgent: bool = False) -> None:
@@ -82,16 +83,23 @@ class Pacer:
         # A slot is taken at the moment the send starts, never reserved ahead: senders
         # that wake late (a busy event loop) or together (the end of a retry_after) would
         # otherwise all go at once, a burst over the limit and a cascade of 429s (seen in
-        # the real-time benchmark: 363 of 669 sends refused). Taking it is synchronous
-        # (no await between read and write), so two senders never get the same slot.
+        # the real-time benchmark: 363 of 669 sends refused). Senders take their turns
+        # first come, first served: when each woke and grabbed whatever slot was free,
+        # one could lose again and again while new batches kept coming (a couple's
+        # partners 34 s apart in the two-instance benchmark).
         while True:
-            now = self._monotonic()
-            start = max(now, self._next_any, self._next_bulk, self._chat_free_at(chat_id))
-            if start <= now:
-                self._take(now, chat_id)
-                self._next_bulk = now + self._bulk_spacing
-                return
-            await self._wait_until(start)
+            await self._wait_until(self._chat_free_at(chat_id))  # holding nobody up
+            async with self._bulk_turn:
+                while True:
+                    now = self._monotonic()
+                    start = max(now, self._next_any, self._next_bulk, self._blocked_until)
+                    if start <= now:
+                        break
+                    await self._wait_until(start)
+                if self._chat_free_at(chat_id) <= now:  # no reply in that chat meanwhile
+                    self._take(now, chat_id)
+                    self._next_bulk = now + self._bulk_spacing
+                    return
 
     async def _urgent_slot(self, chat_id: int | None) -> None:
         while True:
