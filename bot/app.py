@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions, Update
@@ -45,8 +46,11 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
     interval = settings.dispatch_interval_seconds or 2.0
     remind = settings.reminder_after_hours
     return DispatchConfig(
-        # Claim what can be sent before the next tick: ticks never pile up.
-        batch=max(1, int(settings.delivery_rate * interval)),
+        # Claim what can be sent before the next tick: ticks never pile up. An even
+        # number, because claims come a couple at a time (the partners' rows are next
+        # to each other): an odd batch split a couple across two batches, which two
+        # instances may send seconds apart (docs/performance.md, section 5).
+        batch=2 * max(1, math.ceil(settings.delivery_rate * interval / 2)),
         grace=timedelta(hours=settings.delivery_grace_hours),
         remind_after=timedelta(hours=remind) if remind else None,
     )

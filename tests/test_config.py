@@ -7,6 +7,7 @@ import logging
 import pytest
 from pydantic import ValidationError
 
+from bot.app import dispatch_config
 from bot.config import ConfigError, Settings, normalize_database_url
 from bot.logs import REDACTED, RedactingFormatter
 
@@ -88,3 +89,13 @@ def test_secrets_are_redacted_from_messages_arguments_and_tracebacks() -> None:
     line = formatter.format(record)
     assert token not in line
     assert line.count(REDACTED) == 2
+
+
+@pytest.mark.parametrize(
+    ("rate", "interval", "batch"), [(25, 2, 50), (12.5, 2, 26), (1, 2, 2), (0.2, 2, 2), (7, 3, 22)]
+)
+def test_a_dispatch_batch_is_what_one_interval_sends_rounded_up_to_whole_couples(
+    rate: float, interval: float, batch: int
+) -> None:
+    chosen = dispatch_config(settings(delivery_rate=rate, dispatch_interval_seconds=interval))
+    assert chosen.batch == batch  # even: a couple's two deliveries are claimed together
