@@ -89,7 +89,7 @@ def exercise_dates(tg: FakeTelegram, chats: list[int]) -> dict[int, list[datetim
         chat = tg.state.chats.get(chat_id)
         if chat is None:
             continue
-        got = [m.date for m in chat.messages.values() if m.from_bot and "\nDay " in m.text]
+        got = [m.date for m in chat.messages.values() if m.from_bot and "\nDay " in (m.text or "")]
         if got:
             out[chat_id] = got
     return out

@@ -18,6 +18,7 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ async def presser(
         pressed = time.perf_counter()
         query = await user.press(exercise, label)
         try:
-            await tg.wait_until(lambda q=query: q in tg.answers, timeout=30, message="answer")
+            answered = partial(tg.answers.__contains__, query)
+            await tg.wait_until(answered, timeout=30, message="answer")
         except AssertionError:
             unanswered.append(query)
             continue
@@ -70,7 +72,7 @@ async def run(couples: int, pressers: int) -> dict[str, Any]:
         for chat_id in chats:
             tg.user(chat_id, f"P{chat_id - seed.TG_BASE}")
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             telegram_bot_token=TOKEN, database_url=url,
             telegram_api_base_url=tg.base_url, telegram_api_file_url=tg.base_file_url,
             heartbeat_file=tmp / "heartbeat", encryption_key_file=tmp / "twofold.key",

@@ -51,15 +51,15 @@ async def main() -> None:
     warp = Warp(clock)
     # Instrumentation only: the app's own classes, marking real work for the warp.
     CountedRequest.warp = CountedDatabase.warp = warp
-    bot.app.HTTPXRequest = CountedRequest  # type: ignore[misc]
-    bot.app.Database = CountedDatabase  # type: ignore[misc]
+    bot.app.HTTPXRequest = CountedRequest  # type: ignore[attr-defined]
+    bot.app.Database = CountedDatabase  # type: ignore[attr-defined]
     advancer = asyncio.create_task(warp.run())
     ports = [int(p) for p in args.ports.split(",") if p]
     apps: list[TwofoldApp] = []
     started = time.perf_counter()
     for index in range(args.instances):
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             telegram_bot_token=TOKEN,
             database_url=args.db,
             telegram_api_base_url=args.tg,

@@ -73,7 +73,7 @@ async def press_when_delivered(
     while waiting and time.monotonic() < deadline:
         for chat_id in list(waiting):
             user = tg.user(chat_id)
-            exercise = next((m for m in user.messages if "\nDay " in m.text), None)
+            exercise = next((m for m in user.messages if "\nDay " in (m.text or "")), None)
             if exercise is not None:
                 queries[await user.press(exercise, label)] = chat_id
                 waiting.discard(chat_id)
