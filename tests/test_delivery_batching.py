@@ -167,3 +167,21 @@ async def test_the_next_batch_is_claimed_while_the_last_sends_of_one_are_still_g
     assert sent_before_claims[0] == 0
     assert sent_before_claims[1] < 3 and sent_before_claims[2] < 6
     assert events.count("claiming") == 3
+
+
+async def test_a_failing_batch_stops_the_tick_claiming_more(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in every message")
+
+    monkeypatch.setattr(messages, "exercise_message", broken)
+    dispatcher = await w.dispatcher(batch=2, concurrency=1)
+    w.at(EIGHT)
+
+    with pytest.raises(ExceptionGroup):
+        await dispatcher.tick()
+
+    statuses = sorted(d.status for d in await w.deliveries(local_date=date(2026, 11, 23)))
+    # The first batch waits for its lease; the other three were never claimed.
+    assert statuses == ["planned"] * 6 + ["sending"] * 2

@@ -140,6 +140,8 @@ class Dispatcher:
                 if not more or self._clock.now() - started >= MAX_TICK:
                     break
                 await drained.wait()  # every job of this batch has its sender
+                if any(t.done() and t.exception() is not None for t in sending):
+                    break  # a batch failed: claim no more, the error ends the tick
                 to_send, more = await self._claim_and_decide(report)
         finally:
             outcomes = await asyncio.gather(*sending, return_exceptions=True)
@@ -147,18 +149,15 @@ class Dispatcher:
             if isinstance(outcome, BaseException):
                 raise outcome
 
-    async def _send_all(
-        self, jobs: list[Job], report: TickReport, drained: asyncio.Event | None = None
-    ) -> None:
+    async def _send_all(self, jobs: list[Job], report: TickReport, drained: asyncio.Event) -> None:
         """Send `jobs` paced and record the outcomes; set `drained` once all are taken."""
         try:
             await self._send_and_record(jobs, report, drained)
         finally:
-            if drained is not None:
-                drained.set()  # also when there was nothing to send, or sending failed
+            drained.set()  # also when there was nothing to send, or sending failed
 
     async def _send_and_record(
-        self, jobs: list[Job], report: TickReport, drained: asyncio.Event | None
+        self, jobs: list[Job], report: TickReport, drained: asyncio.Event
     ) -> None:
         if not jobs:
             return
@@ -172,7 +171,7 @@ class Dispatcher:
         async def worker() -> None:
             while not queue.empty():
                 job = queue.get_nowait()
-                if queue.empty() and drained is not None:
+                if queue.empty():
                     drained.set()  # every job has a sender: time to claim the next batch
                 finished.put_nowait((job, await self._send_one(job)))
 
