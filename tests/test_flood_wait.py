@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.clock import ManualClock
 from bot.db.engine import Database
@@ -86,3 +87,26 @@ async def test_notices_that_are_not_believable_change_nothing(
         assert 9 < instance.pacer.blocked_for() <= 10
     finally:
         await instance.close()
+
+
+async def test_an_instance_listens_again_after_losing_its_connection(
+    database_url: str, clock: ManualClock
+) -> None:
+    if database_url.startswith("sqlite"):
+        return  # nothing to lose: SQLite shares nothing
+    first, second = Instance(database_url, clock), Instance(database_url, clock)
+    second.share = FloodWaitShare(second.database, second.pacer, clock, retry_every=0.01)
+    try:
+        await first.share.start()
+        await second.share.start()
+        pid = second.share._driver.get_server_pid()
+        async with first.database.session() as session:  # a database restart, in small
+            await session.exec(text("SELECT pg_terminate_backend(:pid)").bindparams(pid=pid))  # type: ignore[call-overload]
+
+        await asyncio.wait_for(second.share.relistened.wait(), timeout=10)
+        first.pacer.retry_after(30)
+        await asyncio.wait_for(second.pacer.heard.wait(), timeout=10)
+        assert 29 < second.pacer.blocked_for() <= 30
+    finally:
+        await first.close()
+        await second.close()

@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import uuid
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,34 +37,72 @@ LONGEST_WAIT = 3600.0  # seconds; a notice asking for more is not one of ours
 class FloodWaitShare:
     """Tells other instances about this pacer's flood waits and applies theirs."""
 
-    def __init__(self, database: Database, pacer: Pacer, clock: Clock) -> None:
+    def __init__(
+        self, database: Database, pacer: Pacer, clock: Clock, *, retry_every: float = 5.0
+    ) -> None:
         self._database, self._pacer, self._clock = database, pacer, clock
+        self._retry_every = retry_every  # seconds between attempts to listen again
         self._me = uuid.uuid4().hex  # our own notices come back to us too
         self._connection: AsyncConnection | None = None
         self._driver: Any = None  # asyncpg's Connection
         self._lock = asyncio.Lock()  # one statement at a time on the connection
         self._pending: set[asyncio.Task[None]] = set()
+        self._relisten: asyncio.Task[None] | None = None
+        self.relistened = asyncio.Event()  # set each time listening resumed after a loss
 
     async def start(self) -> None:
         """Listen on a connection of its own (a no-op on SQLite)."""
         if self._database.is_sqlite:
             return
-        self._connection = await self._database.engine.connect()
-        raw = await self._connection.get_raw_connection()
-        self._driver = raw.driver_connection
-        await self._driver.add_listener(CHANNEL, self._heard)
+        await self._listen()
         self._pacer.on_retry_after(self._tell_others)
 
     async def stop(self) -> None:
         """Stop listening and give the connection back."""
-        if self._connection is None:
-            return
+        if self._relisten is not None:
+            self._relisten.cancel()
+            await asyncio.gather(self._relisten, return_exceptions=True)
+            self._relisten = None
         self._pacer.on_retry_after(None)
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
+        if self._connection is None:
+            return
         await self._driver.remove_listener(CHANNEL, self._heard)
         await self._connection.close()
         self._connection = self._driver = None
+
+    async def _listen(self) -> None:
+        connection = await self._database.engine.connect()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.add_listener(CHANNEL, self._heard)
+        # A dropped connection (a database restart) would otherwise end the sharing
+        # silently until the next start of the bot.
+        driver.add_termination_listener(self._lost)
+        self._connection, self._driver = connection, driver
+
+    def _lost(self, _driver: object) -> None:
+        logger.warning("lost the connection that hears other instances' flood waits")
+        lost, self._connection, self._driver = self._connection, None, None
+        if self._relisten is None or self._relisten.done():
+            self._relisten = asyncio.get_running_loop().create_task(self._listen_again(lost))
+
+    async def _listen_again(self, lost: AsyncConnection | None) -> None:
+        if lost is not None:
+            with suppress(Exception):  # already dead: only the pool must forget it
+                await lost.invalidate()
+        while True:
+            await asyncio.sleep(self._retry_every)
+            try:
+                await self._listen()
+            except Exception:  # the database is still away: try again later
+                logger.warning("could not listen for flood waits again yet", exc_info=True)
+                continue
+            logger.info("listening for other instances' flood waits again")
+            self.relistened.set()
+            return
 
     def _tell_others(self, seconds: float) -> None:
         until = self._clock.now().timestamp() + seconds
