@@ -14,7 +14,7 @@ from bot.config import ConfigError, Settings, get_settings
 from bot.db.engine import Database
 from bot.services import therapists
 
-__all__ = ["EXIT_USAGE", "CommandError", "load_settings", "with_session"]
+__all__ = ["EXIT_USAGE", "CommandError", "load_settings", "with_database", "with_session"]
 
 T = TypeVar("T")
 
@@ -39,14 +39,13 @@ def load_settings() -> Settings:
         raise CommandError(str(exc)) from None
 
 
-def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run one unit of database work in its own transaction, from synchronous CLI code."""
+def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` against the configured database from synchronous CLI code."""
 
     async def run() -> T:
         database = Database(load_settings().database_url)
         try:
-            async with database.session() as session:
-                return await work(session)
+            return await work(database)
         finally:
             await database.dispose()
 
@@ -57,3 +56,13 @@ def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         raise CommandError(f"database error ({reason}); has `twofold migrate` run?") from None
     except therapists.InvalidTherapistError as exc:
         raise CommandError(str(exc)) from None
+
+
+def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one unit of database work in its own transaction, from synchronous CLI code."""
+
+    async def in_session(database: Database) -> T:
+        async with database.session() as session:
+            return await work(session)
+
+    return with_database(in_session)

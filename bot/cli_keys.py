@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.cli_common import CommandError, load_settings
+from bot.cli_common import CommandError, load_settings, with_database
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.services import audit, keys
 from bot.services.crypto import Box, EncryptionKeyError, default_key_file, write_key_file
 
 __all__ = ["cmd_keys_check", "cmd_keys_rotate", "register"]
-
-T = TypeVar("T")
-
-
-def _keys_work(work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run `work` against the configured database, with one-line errors."""
-
-    async def run() -> T:
-        database = Database(load_settings().database_url)
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(run())
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise CommandError(f"database error ({reason}); has `twofold migrate` run?") from None
 
 
 def _current_box(settings: Settings) -> Box:
@@ -92,7 +68,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
         # First add the new key *last*: the file then holds every key a value may be under
         # while the bot still encrypts with the old one; only at the end does it lead.
         write_key_file(path, [*old, fresh] if fresh not in old else old)
-    report = _keys_work(lambda database: _rotate_and_record(database, box))
+    report = with_database(lambda database: _rotate_and_record(database, box))
     if not settings.encryption_key:
         write_key_file(path, box.keys)
         print(f"new key saved first in {path} (mode 0600); the old keys stay after it")
@@ -109,7 +85,7 @@ def cmd_keys_check(args: argparse.Namespace) -> int:
     settings = load_settings()
     box = _current_box(settings)
     sample = args.sample
-    report = _keys_work(lambda database: keys.check(database=database, box=box, sample=sample))
+    report = with_database(lambda database: keys.check(database=database, box=box, sample=sample))
     print(f"{len(box.keys)} key(s) configured; checked {report.rows} stored value(s):")
     _print_keys_report(report, rotating=False)
     if report.unreadable:
