@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import TwofoldContext
-from bot.handlers.common import caller, command_argument, esc, keyboard, notify, reply
-from bot.handlers.couples import reply_not_found, therapist_only
+from bot.handlers.common import caller, esc, keyboard, notify, reply
+from bot.handlers.couples import named_couple, reply_not_found
 from bot.i18n import translator
 from bot.services import couples
 from bot.services.couples import CoupleStatus
@@ -15,18 +15,10 @@ from bot.services.couples import CoupleStatus
 
 async def archive(update: Update, context: TwofoldContext) -> None:
     """Ask the therapist to confirm ending a couple."""
-    me = await therapist_only(update, context)
-    if me is None:
+    named = await named_couple(update, context)
+    if named is None:
         return
-    assert me.identity.therapist is not None
-    public_id = command_argument(update).lower()
-    async with context.services.database.session() as session:
-        view = await couples.get_for(
-            session=session,
-            therapist=me.identity.therapist,
-            public_id=public_id,
-            now=context.services.clock.now(),
-        )
+    me, public_id, view = named
     if view is None or view.status is CoupleStatus.ARCHIVED:
         await reply_not_found(update, me, public_id)
         return

@@ -72,6 +72,28 @@ async def reply_not_found(update: Update, me: Caller, public_id: str) -> None:
     await reply(update, couple_not_found(me, public_id))
 
 
+async def named_couple(
+    update: Update, context: TwofoldContext
+) -> tuple[Caller, str, CoupleView | None] | None:
+    """The therapist, the couple id their command names, and that couple if it is theirs.
+
+    None: the caller is not a therapist (already told).
+    """
+    me = await therapist_only(update, context)
+    if me is None:
+        return None
+    assert me.identity.therapist is not None
+    public_id = couples.normalize_public_id(command_argument(update))
+    async with context.services.database.session() as session:
+        view = await couples.get_for(
+            session=session,
+            therapist=me.identity.therapist,
+            public_id=public_id,
+            now=context.services.clock.now(),
+        )
+    return me, public_id, view
+
+
 async def new_couple(update: Update, context: TwofoldContext) -> None:
     """Create a couple and reply with its two invite links (or ask for a label first)."""
     me = await therapist_only(update, context)
@@ -149,18 +171,10 @@ async def list_couples(update: Update, context: TwofoldContext) -> None:
 
 async def show_couple(update: Update, context: TwofoldContext) -> None:
     """Show one of the therapist's couples."""
-    me = await therapist_only(update, context)
-    if me is None:
+    named = await named_couple(update, context)
+    if named is None:
         return
-    assert me.identity.therapist is not None
-    public_id = command_argument(update).lower()
-    async with context.services.database.session() as session:
-        view = await couples.get_for(
-            session=session,
-            therapist=me.identity.therapist,
-            public_id=public_id,
-            now=context.services.clock.now(),
-        )
+    me, public_id, view = named
     if view is None:
         await reply_not_found(update, me, public_id)
         return
