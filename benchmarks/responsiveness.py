@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks import seed
 from benchmarks.common import arguments, peak_rss_mb, percentile, write_results
 from benchmarks.fanout import TOKEN, exercise_dates, tally, throughput
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import SystemClock
 from bot.config import Settings
 from tests.fakebotapi import FakeTelegram, FakeUser, RateLimits, Window
@@ -85,7 +85,9 @@ async def run(couples: int, pressers: int) -> dict[str, Any]:
             assert app.post_init is not None and app.updater is not None
             await app.post_init(app)
             await app.start()
-            await app.updater.start_polling(poll_interval=0.0, timeout=10)
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES
+            )
             began = time.perf_counter()
             # Pressers spread over the whole fan-out: every n-th couple's first partner.
             step = max(1, couples // pressers)

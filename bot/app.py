@@ -31,7 +31,15 @@ logger = logging.getLogger(__name__)
 
 CONTEXT_TYPES = ContextTypes(context=TwofoldContext, bot_data=BotData)
 REPLY_RETRIES = 3
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Every update type a handler is registered for (bot/handlers/__init__.py), and no other:
+# Telegram drops the rest before the bot sees them. tests/test_allowed_updates.py checks
+# that the two agree, and the e2e harness polls with exactly this list.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 
 
 def load_exercises(settings: Settings) -> Library:

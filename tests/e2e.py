@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import TwofoldApp
@@ -49,7 +49,10 @@ async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Twofold
         await app.post_init(app)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        # The production update types, exactly: the fake drops the others, as Telegram does.
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+        )
         try:
             yield app
         finally:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.app import ALLOWED_UPDATES
 from bot.clock import ManualClock
 from bot.context import TwofoldApp, TwofoldContext
 from bot.handlers.errors import is_not_modified
@@ -120,7 +121,9 @@ async def world(database_url: str, clock: ManualClock, tmp_path: Path) -> AsyncI
             try:
                 yield world
             finally:
-                await app.updater.start_polling(poll_interval=0.0, timeout=1)  # for teardown
+                await app.updater.start_polling(  # for teardown
+                    poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+                )
 
 
 def utf8_at_most(limit: int) -> st.SearchStrategy[str]:
