@@ -1,128 +1,145 @@
-"""The crisis detector against the curated corpus in tests/crisis_corpus (docs/safety.md)."""
+"""The safety screen: levels, categories, negation, suppressors and the measured corpus.
+
+The figures themselves are in docs/safety.md; the floors here only stop a regression.
+The held-out files (holdout_*.txt) are never used to tune the cues: they are measured here
+with floors set from the figures reported, so that a change that helps the development set
+but hurts fresh text is noticed.
+"""
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
 import pytest
 
-from bot.services import crisis, crisis_corpus
-from bot.services.crisis import Category, CrisisMatch, detect
-from bot.services.crisis_corpus import read_corpus_file
+from bot.services import crisis_corpus
+from bot.services.crisis import Assessment, Category, Level, assess
+from bot.services.crisis_corpus import read_all
 
 CORPUS = Path(__file__).resolve().parent / "crisis_corpus"
-# Documented ceilings: false positives allowed on each curated set that must stay quiet.
-CEILINGS = {
-    "negations_en.txt": 0,
-    "negations_es.txt": 0,
-    "ordinary_en.txt": 0,
-    "ordinary_es.txt": 0,
-}
+DEV = sorted(CORPUS.glob("dev_*.txt"))
+HOLDOUT = sorted(CORPUS.glob("holdout_*.txt"))
 
 
-def lines(pattern: str) -> list[str]:
-    return [line for path in sorted(CORPUS.glob(pattern)) for line in read_corpus_file(path)]
-
-
-def judgement_calls() -> list[tuple[str, str]]:
-    calls = []
-    for line in read_corpus_file(CORPUS / "judgement_calls.txt"):
-        verdict, text = (part.strip() for part in line.split("|", 1))
-        calls.append((verdict, text))
-    return calls
-
-
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_corpus_is_big_enough_to_mean_something(language: str) -> None:
-    assert len(lines(f"positives_{language}.txt")) >= 60
-    quiet = lines(f"negations_{language}.txt") + lines(f"ordinary_{language}.txt")
-    assert len(quiet) >= 45
-
-
-@pytest.mark.parametrize("text", lines("positives_*.txt"))
-def test_recall_on_the_curated_positives_is_total(text: str) -> None:
-    assert detect(text) is not None, f"missed: {text!r}"
-
-
-@pytest.mark.parametrize("name", sorted(CEILINGS))
-def test_false_positives_stay_under_the_documented_ceiling(name: str) -> None:
-    fired = [text for text in read_corpus_file(CORPUS / name) if detect(text) is not None]
-    assert len(fired) <= CEILINGS[name], f"{name} fired on: {fired}"
-
-
-@pytest.mark.parametrize(("verdict", "text"), judgement_calls())
-def test_judgement_calls_are_decided_as_documented(verdict: str, text: str) -> None:
-    assert verdict in {"fire", "quiet"}
-    assert (detect(text) is not None) == (verdict == "fire"), text
+def test_the_corpus_is_big_and_a_third_spanish() -> None:
+    items = read_all([*DEV, *HOLDOUT])
+    assert len(items) >= 600
+    assert sum(item.language == "es" for item in items) >= len(items) / 3
+    kinds = {item.kind for item in items}
+    assert kinds >= {"suicide", "self_harm", "violence", "abuse", "fear", "harm_to_others"}
+    styles = {item.style for item in items if item.expected is not Level.NONE}
+    assert styles >= {"direct", "indirect", "plan_means", "slang", "typo", "embedded", "negation"}
 
 
 @pytest.mark.parametrize(
-    ("text", "category"),
+    ("files", "recall_floor", "alert_ceiling", "check_in_ceiling"),
+    [(DEV, 0.88, 0.03, 0.06), (HOLDOUT, 0.60, 0.08, 0.12)],
+    ids=["development", "held-out"],
+)
+def test_measured_figures_do_not_regress(
+    files: list[Path], recall_floor: float, alert_ceiling: float, check_in_ceiling: float
+) -> None:
+    _, figures = crisis_corpus.report(read_all(files))
+    assert figures["recall_any"] >= recall_floor
+    assert figures["ordinary_alert"] <= alert_ceiling
+    assert figures["ordinary_check_in"] <= check_in_ceiling
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "category"),
     [
-        ("suicde", Category.SUICIDE),
-        ("i want to kil myself", Category.SUICIDE),
-        ("I want to kill my self", Category.SUICIDE),
-        ("I waaaant to dieeee", Category.SUICIDE),
-        ("QUIERO MORIRME", Category.SUICIDE),
-        ("me qiero matar", Category.SUICIDE),
-        ("quiero suisidarme", Category.SUICIDE),
-        ("Él me golpeó", Category.VIOLENCE),
-        ("el me golpeo", Category.VIOLENCE),
-        ("he hits me 😢", Category.VIOLENCE),
-        ("I'm afriad of my husband", Category.FEAR),
-        ("i dont feel safe at home", Category.FEAR),
-        ("he is abusve", Category.ABUSE),
-        ("I've been self-harming", Category.SELF_HARM),
+        ("i swallowed what was left of my sleeping pills", Level.ALERT, Category.SUICIDE),
+        ("I'm going to take all my pills tonight", Level.ALERT, Category.SUICIDE),
+        ("kms", Level.ALERT, Category.SUICIDE),
+        ("me quiero morir", Level.ALERT, Category.SUICIDE),
+        ("i want to end my life tonight", Level.ALERT, Category.SUICIDE),
+        ("he choked me last night", Level.ALERT, Category.VIOLENCE),
+        ("me agarró del cuello", Level.ALERT, Category.VIOLENCE),
+        ("he forced me to have sex", Level.ALERT, Category.ABUSE),
+        ("I cut myself again last night", Level.ALERT, Category.SELF_HARM),
+        ("he threatened to hurt the kids", Level.ALERT, Category.HARM_TO_OTHERS),
+        ("some days i wish i could go to sleep and not wake up", Level.CHECK_IN, Category.SUICIDE),
+        ("no quiero despertar mañana", Level.CHECK_IN, Category.SUICIDE),
+        ("siento que soy una carga para todos", Level.CHECK_IN, Category.SUICIDE),
+        ("mi novio me revisa el celular todos los días", Level.CHECK_IN, Category.ABUSE),
+        ("I'm scared of him when he drinks", Level.CHECK_IN, Category.FEAR),
+        ("lo voy a matar si vuelve a llegar tarde", Level.CHECK_IN, Category.HARM_TO_OTHERS),
     ],
 )
-def test_typos_accents_case_and_stretched_letters(text: str, category: Category) -> None:
-    match = detect(text)
-    assert match is not None and match.category is category, (text, match)
+def test_levels_and_categories(text: str, level: Level, category: Category) -> None:
+    result = assess(text)
+    assert (result.level, result.category) == (level, category), result
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "I'm not suicidal, but I don't want to live anymore",  # the negation stops at the comma
-        "I'm not okay and I want to die",  # ... and at "and"
-        "no one knows he hits me",  # "no one" negates nothing
-        "I can't stop thinking about killing myself",  # neither does "can't stop"
-        "I don't want to die but I don't want to live like this",
+        "this traffic is killing me",
+        "me muero de hambre",
+        "I'd die for a coffee",
+        "i took two pills for my headache",
+        "I'm not suicidal, just tired",
+        "the movie was about suicide",
+        "years ago i tried to kill myself but therapy helped and im ok now",
+        "we fought about the dishes again",
+        "she cut her hair really short and it looks amazing",
     ],
 )
-def test_negation_never_hides_a_crisis_next_to_it(text: str) -> None:
-    assert detect(text) is not None, text
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert assess(text).level is Level.NONE, assess(text)
 
 
-def test_the_result_names_a_category_and_rule_never_the_words() -> None:
-    match = detect("I want to kill myself tonight")
-    assert match == CrisisMatch(Category.SUICIDE, match.rule if match else "")
-    assert match is not None and re.fullmatch(r"[a-z_]+\.(en|es|any)\.\d+", match.rule)
+def test_a_suppressor_never_cancels_a_first_person_cue() -> None:
+    assert assess("we watched a film about suicide and now i want to kill myself").level is (
+        Level.ALERT
+    )
+    assert assess("i work in suicide prevention and tonight i took all my pills").level is (
+        Level.ALERT
+    )
+
+
+def test_negation_never_hides_a_risk_next_to_it() -> None:
+    assert assess("I'm not suicidal. I just want to die").level is not Level.NONE
+    assert assess("no estoy bien, no quiero seguir viviendo").level is not Level.NONE
+
+
+def test_typos_accents_and_stretched_letters() -> None:
+    for text in ["i want to kil myslef", "quiero MATARME", "suicidaaaal", "me voy a suicidar"]:
+        assert assess(text).level is not Level.NONE, text
+
+
+def test_the_result_never_holds_the_words() -> None:
+    result = assess("i swallowed what was left of my sleeping pills")
+    assert isinstance(result, Assessment)
+    assert "pills" not in repr(result) and "swallowed" not in repr(result)
 
 
 def test_a_long_message_is_checked_quickly() -> None:
-    text = ("we talked about money and the kids and it went well " * 100)[:4096]
-    crisis.default_detector()
-    started = time.perf_counter()
-    assert detect(text) is None
-    assert detect(text[:4080] + " I want to die") is not None  # found at the very end
-    assert time.perf_counter() - started < 0.5
+    text = "we talked about the dishes and the budget and it went well. " * 200
+    began = time.perf_counter()
+    assess(text)
+    assert time.perf_counter() - began < 2.0  # a guard against runaway matching, not a target
 
 
-def test_the_report_command_prints_recall_and_false_positives(
-    capsys: pytest.CaptureFixture[str],
+def test_the_report_command_prints_figures_and_every_miss(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert crisis_corpus.main(["--corpus", str(CORPUS)]) == 0
+    corpus = tmp_path / "mini_en.txt"
+    corpus.write_text(
+        "alert | suicide | direct | I want to kill myself\n"
+        "check_in | suicide | indirect | the weather is nice\n"
+        "none | ordinary | hyperbole | this traffic is killing me\n",
+        encoding="utf-8",
+    )
+    assert crisis_corpus.main([str(corpus)]) == 0
     out = capsys.readouterr().out
-    assert "positives_en.txt: recall" in out and "ordinary_es.txt: false positives" in out
-    assert "missed positives: 0; false positives: 0" in out
+    assert "MISSED (check_in)" in out and "the weather is nice" in out
+    assert "recall (alert or check-in) 50.0%" in out
 
 
-def test_the_report_command_fails_on_a_missed_positive(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "positives_xx.txt").write_text("I want to die\nthe weather is nice\n")
-    assert crisis_corpus.main(["--corpus", str(tmp_path)]) == 1
-    assert "MISSED: the weather is nice" in capsys.readouterr().out
+def test_a_malformed_corpus_line_is_named(tmp_path: Path) -> None:
+    corpus = tmp_path / "bad_en.txt"
+    corpus.write_text("alert | suicide | text without a style\n", encoding="utf-8")
+    with pytest.raises(crisis_corpus.CorpusError, match=r"bad_en\.txt:1"):
+        crisis_corpus.read_items(corpus)

@@ -48,7 +48,7 @@ async def test_crisis_text_gets_a_private_reply_a_therapist_flag_and_nothing_to_
     marta, ana, ben = await couple(tg, bot)
     ben_before = len(ben.messages)
 
-    words = "honestly I dont want to live anymore"
+    words = "honestly im going to take all my pills tonight"
     await ana.send(words)
 
     answer = await ana.wait_for(r"really hard")
@@ -59,7 +59,7 @@ async def test_crisis_text_gets_a_private_reply_a_therapist_flag_and_nothing_to_
     assert [b.label for row in answer.button_rows() for b in row] == ["I need help now"]
     flag = await marta.wait_for(FLAG)
     assert "Ana" in flag.text and "A & B" in flag.text
-    assert "live" not in flag.text and words not in flag.text
+    assert "pills" not in flag.text and words not in flag.text
 
     await settled(ana)
     assert len(ben.messages) == ben_before, "nothing at all reaches the other partner"
@@ -86,8 +86,7 @@ async def test_crisis_text_is_still_handled_by_the_open_step(
     await ana.wait_for(r"What name should")
     await ana.send("Ana, scared of him")
 
-    await ana.wait_for(r"really hard")
-    await marta.wait_for(FLAG)
+    await ana.wait_for(r"Are you safe right now")  # possible risk: a private check-in
     await settled(ana)
     async with flows.services(bot).database.session() as session:
         ana_row = (await session.exec(select(Partner).where(Partner.telegram_id == 1001))).one()
@@ -98,7 +97,7 @@ async def test_a_spanish_partner_gets_spanish_resources(tg: FakeTelegram, bot: T
     marta, ana, ben = await couple(tg, bot)
     ana_before = len(ana.messages)
 
-    await ben.send("ya no quiero vivir")
+    await ben.send("ya no quiero vivir, esta noche me tomo todas las pastillas")
 
     answer = await ben.wait_for(re.escape(es("<b>You can reach someone right now:</b>")[3:20]))
     assert "988" in answer.text and "atención en español" in answer.text
@@ -120,6 +119,10 @@ async def test_help_now_shows_the_safety_plan_first_then_the_helplines(
     plan = "Warning signs: I think about killing myself. Call my sister Luna <3."
     await ana.send(plan)
     await ana.wait_for(r"Your safety plan is saved")
+    await settled(ana)
+    # Writing a plan that names warning signs is not a crisis: no reply, no flag.
+    assert not any(FLAG in m.text for m in marta.messages)
+    assert not any("really hard" in m.text for m in ana.messages)
 
     await ana.send("/help")
     help_message = await ana.wait_for(r"Here is what you can do")
@@ -129,9 +132,10 @@ async def test_help_now_shows_the_safety_plan_first_then_the_helplines(
     assert plan in first.text, "shown exactly as written (escaped)"
     assert "988" in second.text and NOT_AN_EMERGENCY in second.text
     assert first.message_id < second.message_id
-    # Writing a plan that names warning signs is not a crisis: no reply, no flag.
-    assert not any(FLAG in m.text for m in marta.messages)
-    assert not any("really hard" in m.text for m in ana.messages)
+    # "I need help now" reaches the therapist too, and the screen says so.
+    assert "Your therapist gets a private note" in second.text
+    flag = await marta.wait_for(FLAG)
+    assert "I need help now" in flag.text and "Luna" not in flag.text
 
 
 async def test_strangers_and_therapists_also_have_help_now(
@@ -145,7 +149,7 @@ async def test_strangers_and_therapists_also_have_help_now(
         assert "findahelpline.com" in helplines.text and NOT_AN_EMERGENCY in helplines.text
 
     eve = tg.user(3001, "Eve")
-    await eve.send("I'm afraid of my boyfriend")
+    await eve.send("my boyfriend choked me last night")
     answer = await eve.wait_for(r"really hard")
     assert "therapist" not in answer.text, "a stranger has no therapist to flag"
 
@@ -228,7 +232,7 @@ async def test_crisis_words_edited_into_a_message_are_screened_too(
     ben_before = len(ben.messages)
     sent = await ana.send("an ordinary note")
     await ana.wait_for(r"not waiting for a message")
-    await ana.edit(sent, "honestly I dont want to live anymore")
+    await ana.edit(sent, "honestly i just took all my sleeping pills")
     assert NOT_AN_EMERGENCY in (await ana.wait_for(r"really hard")).text
     await marta.wait_for(FLAG)
     await settled(ben)

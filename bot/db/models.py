@@ -7,6 +7,7 @@ which can change or be absent.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -239,8 +240,19 @@ class Response(SQLModel, table=True):
     revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # shared: swap sent
 
 
+class FlagKind(StrEnum):
+    """What raised a `Flag` (stored as its value in `Flag.kind`, at most 16 characters)."""
+
+    CRISIS = "crisis"  # the crisis-language screen
+    CHECK_IN = "check_in"  # an answer to a safety check-in: "Not sure" / "I need help"
+    HELP_NOW = "help_now"  # the "I need help now" button
+
+
 class Flag(SQLModel, table=True):
-    """A private signal for the therapist, e.g. crisis language. Never shown to the partner."""
+    """A private signal for the therapist, e.g. crisis language. Never shown to the partner.
+
+    Open until the therapist marks it as seen (`seen_at`, /flags or the flag's button).
+    """
 
     __tablename__ = "flags"
 
@@ -248,7 +260,7 @@ class Flag(SQLModel, table=True):
     partner_id: int = Field(
         sa_column=Column(Integer, ForeignKey("partners.id"), nullable=False, index=True)
     )
-    kind: str = Field(default="crisis", max_length=16)
+    kind: str = Field(default=FlagKind.CRISIS.value, max_length=16)  # a FlagKind
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -263,6 +275,31 @@ class SafetyPlan(SQLModel, table=True):
     )
     text_ct: bytes = Field(sa_type=LargeBinary)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CheckInAnswer(StrEnum):
+    """How a person answered a safety check-in (stored as the value in `CheckIn.answer`)."""
+
+    SAFE = "safe"
+    NOT_SURE = "not_sure"
+    NEED_HELP = "need_help"
+
+
+class CheckIn(SQLModel, table=True):
+    """A private "are you safe right now?" the screen asked; never the words that led to it.
+
+    Kept to ask at most a few a day per person and never twice about the same message
+    (an edit of it included); `answer` is a CheckInAnswer, None while unanswered.
+    """
+
+    __tablename__ = "check_ins"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    message_id: int | None = Field(default=None, sa_type=BigInteger)  # the message screened
+    asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answer: str | None = Field(default=None, max_length=16)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEntry(SQLModel, table=True):

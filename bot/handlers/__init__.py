@@ -22,6 +22,7 @@ from bot.handlers import (
     assign,
     assignments,
     brief,
+    check_in,
     controls,
     couple_archive,
     couples,
@@ -29,6 +30,7 @@ from bot.handlers import (
     discreet,
     errors,
     fallback,
+    flags,
     groups,
     guards,
     join,
@@ -62,6 +64,7 @@ def register(app: TwofoldApp) -> None:
     app.add_handler(CommandHandler("help", start.help_command))
     # Safety first: /safetyplan, /tell and the "I need help now" button (docs/safety.md).
     app.add_handlers(safety.HANDLERS)
+    app.add_handlers(check_in.HANDLERS)  # the check-in's I'm safe / Not sure / I need help
     app.add_handler(CommandHandler("clear", discreet.clear))
     app.add_handlers(
         [
@@ -80,7 +83,15 @@ def register(app: TwofoldApp) -> None:
         ]
     )
     # Shared progress and therapist reporting (docs/progress.md).
-    app.add_handlers([*progress.HANDLERS, *reports.HANDLERS, *brief.HANDLERS, *digest.HANDLERS])
+    app.add_handlers(
+        [
+            *progress.HANDLERS,
+            *reports.HANDLERS,
+            *brief.HANDLERS,
+            *digest.HANDLERS,
+            *flags.HANDLERS,  # /flags and "Mark as seen" (docs/safety.md)
+        ]
+    )
 
     # Order matters: commands above win; plain text goes to the open guided step.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text.on_text))

@@ -38,7 +38,12 @@ def answer_text(side: Side, exercise: Exercise, language: str, _: Gettext) -> st
 
 
 async def after_completion(
-    context: TwofoldContext, delivery: Delivery, exercise: Exercise, *, first: bool
+    context: TwofoldContext,
+    delivery: Delivery,
+    exercise: Exercise,
+    *,
+    first: bool,
+    ask_rating: bool = True,
 ) -> None:
     """Tell the couple what follows an answer, then ask how helpful it was (once)."""
     services = context.services
@@ -48,7 +53,7 @@ async def after_completion(
             first=first, now=services.clock.now(),
         )  # fmt: skip
     await _announce(context, outcome, exercise)
-    if first and delivery.telegram_message_id is not None:
+    if ask_rating and first and delivery.telegram_message_id is not None:
         partner = outcome.me.partner if outcome.me else None
         partner = partner or await _load_partner(context, delivery.partner_id)
         if partner is not None:

@@ -12,14 +12,21 @@ from bot.db.models import Delivery
 from bot.handlers import answer_replies, safety
 from bot.handlers.common import Caller, caller, esc, keyboard, reply
 from bot.services import conversations, responses
+from bot.services.crisis import Level
 from bot.services.identity import Role
 from bot.services.responses import Fit
 
 FLOW = "answer"  # a message waiting for the partner to say which exercise it answers
 
 
-async def on_text(update: Update, context: TwofoldContext, me: Caller, text: str) -> bool:
-    """Store `text` as an exercise answer if it can be one; False if it cannot."""
+async def on_text(
+    update: Update, context: TwofoldContext, me: Caller, text: str, *, quiet: bool = False
+) -> bool:
+    """Store `text` as an exercise answer if it can be one; False if it cannot.
+
+    `quiet`: the safety screen has just answered, so the answer is saved without the
+    usual "Saved…" and "How helpful was this?" (nothing written is lost).
+    """
     message = update.effective_message
     assert message is not None
     if me.role is not Role.PARTNER:
@@ -64,23 +71,30 @@ async def on_text(update: Update, context: TwofoldContext, me: Caller, text: str
     if placement.fit in (Fit.CHOOSE, Fit.OFFER_EDIT):
         await _ask_where(update, context, me, placement.deliveries, placement.fit)
         return True
-    await _saved(update, context, me, recorded)
+    await _saved(update, context, me, recorded, quiet=quiet)
     return True
 
 
 async def _saved(
-    update: Update, context: TwofoldContext, me: Caller, recorded: responses.Recorded
+    update: Update,
+    context: TwofoldContext,
+    me: Caller,
+    recorded: responses.Recorded,
+    *,
+    quiet: bool = False,
 ) -> None:
     _ = me._
     exercise = context.services.library.exercise(recorded.delivery.exercise_slug)
     assert exercise is not None
     title = esc(exercise.title_in(me.identity.language))
-    if recorded.first:
+    if quiet:
+        pass  # the safety screen has just answered: no cheerful "Saved"
+    elif recorded.first:
         await reply(update, _("Saved your answer to “{title}”. Thank you.").format(title=title))
     else:
         await reply(update, _("Updated your answer to “{title}”.").format(title=title))
     await answer_replies.after_completion(
-        context, recorded.delivery, exercise, first=recorded.first
+        context, recorded.delivery, exercise, first=recorded.first, ask_rating=not quiet
     )
 
 
@@ -171,7 +185,7 @@ async def on_edited(update: Update, context: TwofoldContext) -> None:
         return
     me = await caller(update, context)
     # Words edited in deserve the same care as words sent (docs/safety.md).
-    await safety.screen_text(update, context, me, message.text)
+    level = await safety.screen_text(update, context, me, message.text)
     services = context.services
     async with services.database.session() as session:
         partner = await responses.current_partner(session=session, telegram_id=message.from_user.id)
@@ -189,7 +203,7 @@ async def on_edited(update: Update, context: TwofoldContext) -> None:
         )
         return
     assert isinstance(result, responses.Recorded)
-    await _saved(update, context, me, result)
+    await _saved(update, context, me, result, quiet=level is not Level.NONE)
 
 
 HANDLERS = [CallbackQueryHandler(on_choice, pattern=r"^an:")]

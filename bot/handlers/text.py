@@ -8,6 +8,7 @@ from bot.context import TwofoldContext
 from bot.handlers import answers, assign, couples, fallback, safety, setup
 from bot.handlers.common import caller
 from bot.services import conversations
+from bot.services.crisis import Level
 from bot.services.identity import Role
 
 
@@ -16,24 +17,31 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     me = await caller(update, context)
-    # Order matters: crisis language is answered first, privately, whatever step is open;
-    # the text then goes on to its step as usual (docs/safety.md).
-    crisis = await safety.screen_text(update, context, me, message.text)
     async with context.services.database.session() as session:
         state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
-    if state is not None and state.flow == setup.FLOW:
+    flow = state.flow if state is not None else None
+    # Order matters: risk is answered first, privately, whatever step is open; the text
+    # then goes on to its step as usual, quietly if the screen answered (docs/safety.md).
+    level = await safety.screen_text(
+        update, context, me, message.text, in_plan=flow == safety.PLAN_FLOW
+    )
+    quiet = level is not Level.NONE
+    if flow == setup.FLOW:
         await setup.continue_flow(update, context, me, message.text)
-    elif state is not None and state.flow == couples.FLOW and me.role is Role.THERAPIST:
+    elif flow == couples.FLOW and me.role is Role.THERAPIST:
         await couples.on_label(update, context, me, message.text)
-    elif state is not None and state.flow == assign.FLOW and me.role is Role.THERAPIST:
+    elif flow == assign.FLOW and me.role is Role.THERAPIST:
         await assign.on_text(update, context, me, message.text)
-    elif state is not None and state.flow == safety.PLAN_FLOW:
+    elif flow == safety.PLAN_FLOW:
         await safety.on_plan_text(update, context, me, message.text)
-    elif state is not None and state.flow == safety.TELL_FLOW and me.role is Role.PARTNER:
+    # (Not only partners: someone who left can still /tell for a while, docs/safety.md.)
+    elif flow == safety.TELL_FLOW and me.role is not Role.THERAPIST:
         await safety.on_tell_text(update, context, me, message.text)
-    elif state is not None and state.flow == answers.FLOW:
+    elif flow == safety.REPLY_FLOW and me.role is Role.THERAPIST:
+        await safety.on_reply_text(update, context, me, message.text)
+    elif flow == answers.FLOW:
         await answers.continue_pending(update, context, me, message.text)
     # Order matters: with no guided step open, text is an exercise answer if it can be one.
-    elif not await answers.on_text(update, context, me, message.text) and not crisis:
-        # (After a crisis reply, "I'm not waiting for a message" would sound cold.)
+    elif not await answers.on_text(update, context, me, message.text, quiet=quiet) and not quiet:
+        # (After the screen answered, "I'm not waiting for a message" would sound cold.)
         await fallback.unexpected_text(update, context)

@@ -1,27 +1,30 @@
-"""Crisis language in free text (English and Spanish): a small, pure keyword detector.
+"""The safety screen: how worried to be about a message, in three levels (docs/safety.md).
 
-What it does, and its limits, are in docs/safety.md. In short: the text is normalised
-(lowercase, accents stripped, apostrophes dropped, repeated letters collapsed, a few
-slang contractions expanded), split into clauses at punctuation, and matched against
-the curated phrase patterns in `bot/resources/crisis_patterns.yaml`. Key terms marked
-`~` there also match with one typo (two for long words). A match preceded by a
-negation in the same clause ("I'm not suicidal") does not count, unless the pattern
-itself is a negative phrase ("I don't want to live"), which is matched as written.
+`assess(text, language)` is the one entry point; it is pure, Telegram-free and never copies
+the text. `bot.services.crisis_match` finds the cues (bot/resources/crisis_cues.yaml): clinical
+concepts such as a wish to be dead, a method or means, a plan, an act, a threat by the
+partner, strangulation, control. This module decides what they mean together:
 
-The result names the category and the rule, never the text: nothing the person wrote
-is copied anywhere by this module.
-
-    uv run python -m bot.services.crisis_corpus --corpus tests/crisis_corpus
-
-prints recall on the curated positives and false positives on the rest.
+- **alert**: clear current risk. An explicit suicidal statement, self-harm, the partner's
+  violence, strangulation, forced sex, harm to a child; or a softer cue (a wish to be gone,
+  a goodbye) that comes with a means, a plan, a time or an act; or a means word together
+  with intent, a quantity, a time or an act ("i swallowed what was left of my pills").
+  This follows the Columbia screener's steps (wish, thoughts, method, intent, plan,
+  preparation, behaviour) and Crisis Text Line's finding that means and timing words
+  predict imminent risk more than the word "suicide".
+- **check_in**: possible risk a person should be asked about: passive wishes, being a
+  burden, goodbyes, giving things away, not feeling safe, fear of the partner, control,
+  monitoring, isolation (the Danger Assessment's items), an urge to hurt someone, a method
+  word in the first person with nothing else.
+- **none**: everything else, including what a suppressor explains: media, prevention work,
+  and a past that is dated and explicitly resolved. A suppressor never cancels a cue that
+  is about the writer now.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -29,28 +32,15 @@ from typing import Any
 
 import yaml
 
-PATTERNS_FILE = Path(__file__).resolve().parent.parent / "resources" / "crisis_patterns.yaml"
-MAX_CHARS = 8192  # Telegram allows 4096; longer input is cut, never a slowdown
+from bot.services.crisis_match import CueMatcher, Hit, clauses, compile_cues
 
-# Clause boundaries: a negation never reaches across them.
-_CLAUSE_BREAK = re.compile(r"[.,;:!?¡¿()\[\]{}\"“”«»…\n\r|/]+")
-_WORD = re.compile(r"[a-z0-9]+")
-_REPEAT = re.compile(r"(.)\1+")
-_APOSTROPHES = str.maketrans("", "", "'’‘`´")
-# Slang spelled as one word but meaning several (keys are already collapsed: wanna -> wana).
-_EXPAND = {
-    "wana": ("want", "to"),
-    "gona": ("going", "to"),
-    "gota": ("got", "to"),
-    "2": ("to",),
-    "u": ("you",),
-    "ima": ("i", "am", "going", "to"),
-    "q": ("que",),
-}
-# Joined so that "my self" and "self harm" read like "myself" and "selfharm".
-_JOIN = {("my", "self"): "myself", ("self", "harm"): "selfharm", ("self", "harming"): "selfharm"}
-NEGATION_WINDOW = 5
-_END = frozenset({"$"})
+CUES_FILE = Path(__file__).resolve().parent.parent / "resources" / "crisis_cues.yaml"
+
+
+class Level(StrEnum):
+    NONE = "none"
+    CHECK_IN = "check_in"
+    ALERT = "alert"
 
 
 class Category(StrEnum):
@@ -59,239 +49,165 @@ class Category(StrEnum):
     VIOLENCE = "violence"
     ABUSE = "abuse"
     FEAR = "fear"
+    HARM_TO_OTHERS = "harm_to_others"
+
+
+class Role(StrEnum):
+    """What a modifier cue adds: it is never a risk on its own."""
+
+    MEANS = "means"
+    STRONG_MEANS = "strong_means"
+    INTENT = "intent"
+    TIME = "time"
+    QUANTITY = "quantity"
+    ACT = "act"
+    MEDIA = "media"
+    PREVENTION = "prevention"
+    PAST = "past"
+    RESOLVED = "resolved"
 
 
 @dataclass(frozen=True, slots=True)
-class CrisisMatch:
-    """What was detected: a category and the id of the rule, no words of the message."""
+class Assessment:
+    """How worried to be, about what, and why: never a copy of the text."""
 
-    category: Category
-    rule: str
+    level: Level
+    category: Category | None = None
+    reason: str | None = None  # the rule that decided, e.g. "means+intent" or a cue rule
+
+
+NOTHING = Assessment(Level.NONE)
+_ORDER = {Level.NONE: 0, Level.CHECK_IN: 1, Level.ALERT: 2}
+# Softer self-directed cues that become an alert with any of these in the same message.
+_ESCALATES = (Role.STRONG_MEANS, Role.MEANS, Role.ACT, Role.TIME)
+_SELF_DIRECTED = frozenset({Category.SUICIDE, Category.SELF_HARM})
+_PARTNER = frozenset(
+    ["he", "she", "him", "her", "his", "hes", "shes", "partner", "husband", "wife", "boyfriend", "girlfriend", "bf", "gf", "ex", "spouse", "el", "ella", "novio", "novia", "esposo", "esposa", "marido", "mujer", "pareja"]
+)
+_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "yo", "mi", "mis", "conmigo"})
 
 
 @dataclass(frozen=True)
-class _Pattern:
-    rule: str
-    category: Category
-    slots: tuple[frozenset[str] | int, ...]  # alternatives, or a gap of up to n words
-    negatable: bool = True
-    unless_before: frozenset[str] = field(default_factory=frozenset)
-    unless_after: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
+class Cue:
+    name: str
+    category: Category | None
+    level: Level
+    role: Role | None
+    personal: bool
+    field: bool = False  # the wide net: only in a message about the writer or the partner
 
 
-def collapse(word: str) -> str:
-    return _REPEAT.sub(r"\1", word)
+class Screen:
+    """The compiled cues and the rules that combine them."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.matcher: CueMatcher = compile_cues(data)
+        self.cues = {
+            name: Cue(
+                name=name,
+                category=Category(spec["category"]) if spec.get("category") else None,
+                level=Level(spec.get("level", "none")),
+                role=Role(spec["role"]) if spec.get("role") else None,
+                personal=bool(spec.get("personal", False)),
+                field=bool(spec.get("field", False)),
+            )
+            for name, spec in data["cues"].items()
+        }
+
+    def assess(self, text: str) -> Assessment:
+        hits = self.matcher.hits(text)
+        if not hits:
+            return NOTHING
+        roles: dict[Role, set[int]] = {}
+        risks: list[tuple[Cue, Hit]] = []
+        for hit in hits:
+            cue = self.cues[hit.cue]
+            if cue.role is not None:
+                roles.setdefault(cue.role, set()).add(hit.clause)
+            if cue.level is not Level.NONE:
+                risks.append((cue, hit))
+        words = clauses(text)
+        first_person = any(_FIRST_PERSON.intersection(clause) for clause in words)
+        about_us = first_person or any(_PARTNER.intersection(clause) for clause in words)
+        risks = [
+            (cue, hit)
+            for cue, hit in risks
+            if not _suppressed(cue, hit, roles, first_person) and (about_us or not cue.field)
+        ]
+        best = NOTHING
+        for cue, hit in risks:
+            best = _worse(best, _level_of(cue, hit, roles))
+        means = _means_assessment(roles, first_person)
+        return _worse(best, means)
 
 
-def clauses(text: str) -> list[list[str]]:
-    """Normalised words, per clause."""
-    text = unicodedata.normalize("NFKD", text[:MAX_CHARS].lower().translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    result = []
-    for part in _CLAUSE_BREAK.split(text):
-        words: list[str] = []
-        for raw in _WORD.findall(part):
-            word = collapse(raw)
-            words.extend(_EXPAND.get(word, (word,)))
-        joined: list[str] = []
-        for word in words:
-            if joined and (joined[-1], word) in _JOIN:
-                joined[-1] = _JOIN[joined[-1], word]
-            else:
-                joined.append(word)
-        if joined:
-            result.append(joined)
-    return result
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a transposition counts once), capped at limit+1."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], previous2[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-        previous2, previous = previous, row
-    return previous[-1]
-
-
-def _allowed_typos(term: str) -> int:
-    return 2 if len(term) >= 9 else 1
-
-
-class Detector:
-    """Compiled patterns; `detect` is pure and needs no I/O."""
-
-    def __init__(
-        self,
-        patterns: list[_Pattern],
-        fuzzy: set[str],
-        prefixes: set[str],
-        negation: dict[str, frozenset[str]],
-    ) -> None:
-        self._negators = negation["negators"]
-        self._not_negating = negation["not_negating"]
-        self._scope_end = negation["scope_end"]
-        self._fuzzy = sorted(fuzzy)
-        self._prefixes = sorted(prefixes)
-        self._by_first: dict[str, list[_Pattern]] = {}
-        for pattern in patterns:
-            first = pattern.slots[0]
-            assert isinstance(first, frozenset), f"{pattern.rule} starts with a gap"
-            for term in first:
-                self._by_first.setdefault(term, []).append(pattern)
-        self.keys = lru_cache(maxsize=4096)(self._keys)
-
-    def _keys(self, word: str) -> frozenset[str]:
-        """The pattern terms `word` stands for: itself, near spellings, prefixes."""
-        keys = {word}
-        if len(word) >= 5:
-            for term in self._fuzzy:
-                if term[0] == word[0] and term != word:
-                    limit = _allowed_typos(term)
-                    if edit_distance(word, term, limit) <= limit:
-                        keys.add(term)
-        keys.update(f"{p}*" for p in self._prefixes if word.startswith(p))
-        return frozenset(keys)
-
-    def detect(self, text: str) -> CrisisMatch | None:
-        """The first crisis pattern in `text` that is not negated, or None."""
-        for words in clauses(text):
-            keys = [self.keys(word) for word in words]
-            for start in range(len(words)):
-                for term in keys[start]:
-                    for pattern in self._by_first.get(term, ()):
-                        if self._fires(pattern, words, keys, start):
-                            return CrisisMatch(pattern.category, pattern.rule)
-        return None
-
-    def _fires(
-        self, pattern: _Pattern, words: list[str], keys: list[frozenset[str]], start: int
-    ) -> bool:
-        for end, skipped in _match(pattern.slots, keys, start, 0, ()):
-            if pattern.unless_before & set(words[max(0, start - 3) : start]):
-                continue
-            if any(tuple(words[end : end + len(seq)]) == seq for seq in pattern.unless_after):
-                continue
-            if pattern.negatable and (
-                self._negated(words, start) or any(self._is_negator(words, i) for i in skipped)
-            ):
-                continue
-            return True
+def _suppressed(cue: Cue, hit: Hit, roles: dict[Role, set[int]], first_person: bool) -> bool:
+    """Media, prevention work, or a dated past that is explicitly over: not current risk."""
+    past, resolved = roles.get(Role.PAST, set()), roles.get(Role.RESOLVED)
+    if resolved and past and (hit.clause in past or hit.clause - 1 in past):
+        return True  # "years ago I tried to end it; therapy helped and I'm okay now"
+    if hit.first_person:
+        # About the writer, now ("I want to kill myself", "he hits me"): never explained
+        # away by a film or a training course in the same message.
         return False
-
-    def _is_negator(self, words: list[str], i: int) -> bool:
-        if words[i] not in self._negators:
-            return False
-        following = set(words[i + 1 : i + 3])
-        return not following & self._not_negating
-
-    def _negated(self, words: list[str], start: int) -> bool:
-        """Is there a negation within NEGATION_WINDOW words before `start`, in scope?"""
-        for i in range(start - 1, max(-1, start - 1 - NEGATION_WINDOW), -1):
-            if words[i] in self._scope_end:
-                return False
-            if self._is_negator(words, i):
-                return True
-        return False
+    return bool(roles.get(Role.MEDIA) or roles.get(Role.PREVENTION))
 
 
-def _match(
-    slots: Sequence[frozenset[str] | int],
-    keys: list[frozenset[str]],
-    pos: int,
-    index: int,
-    skipped: tuple[int, ...],
-) -> Iterable[tuple[int, tuple[int, ...]]]:
-    """Every way the slots from `index` match from word `pos`: (end, skipped positions)."""
-    if index == len(slots):
-        yield pos, skipped
-        return
-    slot = slots[index]
-    if isinstance(slot, int):
-        for gap in range(slot + 1):
-            if pos + gap <= len(keys):
-                yield from _match(
-                    slots, keys, pos + gap, index + 1, skipped + tuple(range(pos, pos + gap))
-                )
-        return
-    if slot == _END:
-        if pos == len(keys):
-            yield from _match(slots, keys, pos, index + 1, skipped)
-        return
-    if pos < len(keys) and not slot.isdisjoint(keys[pos]):
-        yield from _match(slots, keys, pos + 1, index + 1, skipped)
+def _level_of(cue: Cue, hit: Hit, roles: dict[Role, set[int]]) -> Assessment:
+    assert cue.category is not None
+    if cue.level is Level.CHECK_IN and cue.category in _SELF_DIRECTED and not cue.field:
+        found = [role for role in _ESCALATES if role in roles]
+        if found:  # a wish or a goodbye, with a means, a time or an act
+            return Assessment(Level.ALERT, cue.category, f"{cue.name}+{found[0].value}")
+    armed = Role.STRONG_MEANS in roles or (Role.MEANS in roles and Role.INTENT in roles)
+    if cue.level is Level.CHECK_IN and cue.category is Category.HARM_TO_OTHERS and armed:
+        return Assessment(Level.ALERT, cue.category, f"{cue.name}+means")
+    return Assessment(cue.level, cue.category, hit.rule)
 
 
-def _terms(text: str) -> frozenset[str]:
-    return frozenset(collapse(word) for word in text.split("|") if word)
+def _means_assessment(roles: dict[Role, set[int]], first_person: bool) -> Assessment:
+    """A method or means, in the first person, with intent, a quantity, a time or an act."""
+    strong, weak = roles.get(Role.STRONG_MEANS), roles.get(Role.MEANS)
+    explained = roles.get(Role.MEDIA) or roles.get(Role.PREVENTION)
+    if not (strong or weak) or (explained and not companions_of(roles)):
+        return NOTHING
+    if roles.get(Role.PAST) and roles.get(Role.RESOLVED):
+        return NOTHING
+    companions = companions_of(roles)
+    if strong and (first_person or companions):
+        reason = "strong_means" + (f"+{companions[0].value}" if companions else "")
+        return Assessment(Level.ALERT if companions else Level.CHECK_IN, Category.SUICIDE, reason)
+    if not weak or not first_person:
+        return NOTHING
+    found = set(companions)
+    if Role.QUANTITY in found and found & {Role.ACT, Role.INTENT, Role.TIME}:
+        return Assessment(Level.ALERT, Category.SUICIDE, "means+" + "+".join(companions))
+    if Role.QUANTITY in found or {Role.TIME, Role.ACT, Role.INTENT} <= found:
+        return Assessment(Level.CHECK_IN, Category.SUICIDE, "means+" + "+".join(companions))
+    return NOTHING
 
 
-def _sequences(text: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(map(collapse, seq.split())) for seq in text.split("|") if seq)
+def companions_of(roles: dict[Role, set[int]]) -> list[Role]:
+    return [role for role in (Role.INTENT, Role.QUANTITY, Role.TIME, Role.ACT) if role in roles]
 
 
-def compile_patterns(data: dict[str, Any]) -> Detector:
-    """Build a Detector from {macros: {name: alternatives}, patterns: {category: {lang: [...]}}}."""
-    patterns: list[_Pattern] = []
-    fuzzy: set[str] = set()
-    prefixes: set[str] = set()
-    macros = {f"{{{name}}}": str(value) for name, value in data.get("macros", {}).items()}
-
-    def expand(text: str) -> str:
-        for name, value in macros.items():
-            text = text.replace(name, value)
-        return text
-
-    for category_name, by_language in data["patterns"].items():
-        category = Category(category_name)
-        for language, entries in by_language.items():
-            for n, entry in enumerate(entries, 1):
-                spec = entry if isinstance(entry, dict) else {"p": entry}
-                source = expand(str(spec["p"]))
-                negatable = not source.startswith("!")
-                slots: list[frozenset[str] | int] = []
-                for slot in source.lstrip("!").split():
-                    if slot.startswith("+"):
-                        slots.append(int(slot[1:]))
-                        continue
-                    alternatives = set()
-                    for term in slot.split("|"):
-                        word = collapse(term.rstrip("~*"))
-                        if term.endswith("~"):
-                            fuzzy.add(word)
-                        if term.endswith("*"):
-                            prefixes.add(word)
-                            word += "*"
-                        alternatives.add(word)
-                    slots.append(frozenset(alternatives))
-                patterns.append(
-                    _Pattern(
-                        rule=f"{category.value}.{language}.{n}",
-                        category=category,
-                        slots=tuple(slots),
-                        negatable=negatable,
-                        unless_before=_terms(expand(spec.get("unless_before", ""))),
-                        unless_after=_sequences(expand(spec.get("unless_after", ""))),
-                    )
-                )
-    negation = {key: _terms("|".join(map(str, words))) for key, words in data["negation"].items()}
-    return Detector(patterns, fuzzy, prefixes, negation)
+def _worse(a: Assessment, b: Assessment) -> Assessment:
+    return b if _ORDER[b.level] > _ORDER[a.level] else a
 
 
 @lru_cache(maxsize=1)
-def default_detector() -> Detector:
-    with PATTERNS_FILE.open(encoding="utf-8") as handle:
-        return compile_patterns(yaml.safe_load(handle))
+def default_screen() -> Screen:
+    with CUES_FILE.open(encoding="utf-8") as handle:
+        return Screen(yaml.safe_load(handle))
 
 
-def detect(text: str) -> CrisisMatch | None:
-    """Crisis language in `text`, with the built-in patterns."""
-    return default_detector().detect(text)
+def assess(text: str, language: str | None = None) -> Assessment:
+    """How worried to be about `text` (any supported language; `language` is a hint)."""
+    del language  # every language's cues apply: people switch languages mid-message
+    return default_screen().assess(text)
+
+
+def assess_all(texts: Iterable[str]) -> list[Assessment]:
+    """`assess` for each text (evaluations, benchmarks)."""
+    screen = default_screen()
+    return [screen.assess(text) for text in texts]

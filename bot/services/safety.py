@@ -9,6 +9,7 @@ and is not stored. See docs/safety.md.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from pydantic import AfterValidator, BeforeValidator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Couple, Flag, Partner, SafetyPlan, Therapist
+from bot.db.models import Couple, Flag, FlagKind, Partner, SafetyPlan, Therapist
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.services.crypto import Box
 
@@ -32,11 +33,14 @@ MAX_RESOURCE_LINE = 300
 MAX_RESOURCE_LINES = 10
 MAX_PLAN_LENGTH = 3000  # leaves room for the heading in one Telegram message
 MAX_TELL_LENGTH = 3500
-CRISIS = "crisis"
-# A therapist hears about a crisis flag at most once in this window per partner, so a
+CRISIS = FlagKind.CRISIS
+# A therapist hears about a flag at most once in this window per partner and kind, so a
 # person writing several distressed messages in a row does not become a stream of alerts.
 # Every flag is still recorded.
 NOTIFY_EVERY = timedelta(hours=1)
+# After leaving a couple (or its archiving) a person can still /tell their former
+# therapist, and be answered, for this long.
+TELL_AFTER_LEAVING = timedelta(days=30)
 
 Resources = dict[str, tuple[str, ...]]
 
@@ -166,20 +170,89 @@ async def couple_of(*, session: AsyncSession, partner: Partner) -> tuple[Couple,
     return couple, therapist if therapist is not None and therapist.active else None
 
 
-async def record_crisis(*, session: AsyncSession, partner: Partner, now: datetime) -> bool:
-    """Record a crisis flag (no text); True if the therapist should be told now."""
+@dataclass(frozen=True, slots=True)
+class RecordedFlag:
+    flag_id: int
+    notify: bool  # tell the therapist now (not told about this partner and kind lately)
+
+
+async def record_crisis(
+    *, session: AsyncSession, partner: Partner, now: datetime, kind: FlagKind = FlagKind.CRISIS
+) -> RecordedFlag:
+    """Record a flag (no text); whether the therapist should be told now, and its id."""
     assert partner.id is not None
     recent = await session.exec(
         select(Flag.id).where(
             Flag.partner_id == partner.id,
-            Flag.kind == CRISIS,
+            Flag.kind == kind.value,
             col(Flag.created_at) > now - NOTIFY_EVERY,
         )
     )
     notify = recent.first() is None
-    session.add(Flag(partner_id=partner.id, kind=CRISIS, created_at=now))
+    flag = Flag(partner_id=partner.id, kind=kind.value, created_at=now)
+    session.add(flag)
     await session.flush()
-    return notify
+    assert flag.id is not None
+    return RecordedFlag(flag_id=flag.id, notify=notify)
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateLine:
+    """Where /tell from one person leads: their couple's therapist, or their former one."""
+
+    partner: Partner  # the current membership, or the latest former one
+    couple: Couple
+    therapist: Therapist | None  # None: nobody to reach (role removed, or too long ago)
+    expired: bool = False  # left more than TELL_AFTER_LEAVING ago
+
+    @property
+    def former(self) -> bool:
+        return not self.partner.is_current
+
+
+async def private_line(
+    *, session: AsyncSession, telegram_id: int, now: datetime
+) -> PrivateLine | None:
+    """The line for `telegram_id`; None if they were never in a couple.
+
+    A current membership wins; otherwise the most recently left one, open for
+    TELL_AFTER_LEAVING after leaving.
+    """
+    query = (
+        select(Partner)
+        .where(Partner.telegram_id == telegram_id)
+        .order_by(
+            col(Partner.is_current).desc(),
+            col(Partner.left_at).desc().nulls_last(),
+            col(Partner.id).desc(),
+        )
+        .execution_options(populate_existing=True)
+    )
+    partner = (await session.exec(query)).first()
+    if partner is None:
+        return None
+    couple, therapist = await couple_of(session=session, partner=partner)
+    expired = not partner.is_current and (
+        partner.left_at is None or partner.left_at <= now - TELL_AFTER_LEAVING
+    )
+    return PrivateLine(partner, couple, None if expired else therapist, expired)
+
+
+async def reply_line(
+    *, session: AsyncSession, therapist: Therapist, partner_id: int, now: datetime
+) -> PrivateLine | None:
+    """The line to the person of membership `partner_id`, if its /tell reaches `therapist`.
+
+    So a therapist can answer exactly the people who can write to them: their couples'
+    partners, and former partners within TELL_AFTER_LEAVING. Anything else is None.
+    """
+    row = await session.get(Partner, partner_id)
+    if row is None:
+        return None
+    line = await private_line(session=session, telegram_id=row.telegram_id, now=now)
+    if line is None or line.therapist is None or line.therapist.id != therapist.id:
+        return None
+    return line
 
 
 def check_tell(text: str) -> str:
