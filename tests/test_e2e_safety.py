@@ -81,7 +81,7 @@ async def test_crisis_text_gets_a_private_reply_a_therapist_flag_and_nothing_to_
 async def test_crisis_text_is_still_handled_by_the_open_step(
     tg: FakeTelegram, bot: TwofoldApp
 ) -> None:
-    marta, ana, _ben = await couple(tg, bot)
+    _marta, ana, _ben = await couple(tg, bot)
     await ana.send("/name")
     await ana.wait_for(r"What name should")
     await ana.send("Ana, scared of him")

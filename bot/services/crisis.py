@@ -82,7 +82,9 @@ _ORDER = {Level.NONE: 0, Level.CHECK_IN: 1, Level.ALERT: 2}
 _ESCALATES = (Role.STRONG_MEANS, Role.MEANS, Role.ACT, Role.TIME)
 _SELF_DIRECTED = frozenset({Category.SUICIDE, Category.SELF_HARM})
 _PARTNER = frozenset(
-    ["he", "she", "him", "her", "his", "hes", "shes", "partner", "husband", "wife", "boyfriend", "girlfriend", "bf", "gf", "ex", "spouse", "el", "ella", "novio", "novia", "esposo", "esposa", "marido", "mujer", "pareja"]
+    {"he", "she", "him", "her", "his", "hes", "shes", "partner", "husband", "wife"}
+    | {"boyfriend", "girlfriend", "bf", "gf", "ex", "spouse", "el", "ella", "novio", "novia"}
+    | {"esposo", "esposa", "marido", "mujer", "pareja"}
 )
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "yo", "mi", "mis", "conmigo"})
 
