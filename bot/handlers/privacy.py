@@ -48,10 +48,17 @@ def privacy_text(_: Gettext, retention_days: int | None) -> str:
                 "both answered it, and only if you both agreed to share with each other.\n"
                 "• Your therapist reads your written answers only if you said yes (change "
                 "it any time in /settings). Your therapist always sees whether you did an "
-                "exercise, and gets a private alert if something you write sounds like you "
-                "may be in danger.\n"
+                "exercise, and gets a private alert, never your words, if something you "
+                "write sounds like you may be in danger, or if you tell a safety check-in "
+                "you are not sure you are safe, or press I need help now.\n"
                 "• The person who runs this Twofold server can see the database, but not "
                 "the encrypted text."
+            ),
+            _(
+                "<b>Safety screen:</b> software, not a person, reads what you write for "
+                "signs of risk. Possible risk gets a private question (are you safe right "
+                "now?); clear risk gets help and resources at once. Nobody watches in real "
+                "time, and your partner is never told."
             ),
             _(
                 "<b>Encryption:</b> answers, reflections and safety plans are stored "
