@@ -65,6 +65,11 @@ FIRST_PERSON = frozenset(
 )
 
 
+def _personal(words: list[str]) -> bool:
+    """Do the matched words themselves say it is about the writer ("kill myself", "me pega")?"""
+    return any(w in FIRST_PERSON or w.endswith("rme") for w in words)
+
+
 def collapse(word: str) -> str:
     return _REPEAT.sub(r"\1", word)
 
@@ -125,19 +130,10 @@ class Pattern:
     unless_before: frozenset[str] = field(default_factory=frozenset)
     unless_after: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
 
-    @property
-    def first_person(self) -> bool:
-        """Does the pattern itself say it is about the writer ("kill myself", "me pega")?"""
-        return any(
-            isinstance(slot, frozenset)
-            and any(w in FIRST_PERSON or w.endswith("rme") for w in slot)
-            for slot in self.slots
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A cue found in clause `clause`, by `rule`; `first_person` as its pattern."""
+    """A cue found in clause `clause`, by `rule`; `first_person` if its words say "I"."""
 
     cue: str
     rule: str
@@ -189,17 +185,19 @@ class CueMatcher:
             for start in range(len(words)):
                 for term in keys[start]:
                     for pattern in self._by_first.get(term, ()):
-                        if (pattern.rule, index) not in found and self._fires(
-                            pattern, words, keys, start
-                        ):
+                        if (pattern.rule, index) in found:
+                            continue
+                        end = self._fires(pattern, words, keys, start)
+                        if end is not None:
                             found[pattern.rule, index] = Hit(
-                                pattern.cue, pattern.rule, index, pattern.first_person
+                                pattern.cue, pattern.rule, index, _personal(words[start:end])
                             )
         return list(found.values())
 
     def _fires(
         self, pattern: Pattern, words: list[str], keys: list[frozenset[str]], start: int
-    ) -> bool:
+    ) -> int | None:
+        """Where the first match of `pattern` at `start` ends, or None."""
         for end, skipped in _match(pattern.slots, keys, start, 0, ()):
             if pattern.unless_before & set(words[max(0, start - 3) : start]):
                 continue
@@ -209,8 +207,8 @@ class CueMatcher:
                 self._negated(words, start) or any(self._is_negator(words, i) for i in skipped)
             ):
                 continue
-            return True
-        return False
+            return end
+        return None
 
     def _is_negator(self, words: list[str], i: int) -> bool:
         if words[i] not in self._negation.negators:
@@ -315,7 +313,8 @@ def compile_cues(data: dict[str, Any]) -> CueMatcher:
                         alternatives = set()
                         for term in slot.split("|"):
                             word = collapse(fold(term.rstrip("~*")))
-                            if term.endswith("~") or (len(word) >= FUZZY_MIN and word.isalpha()):
+                            auto = not phrase_mode and len(word) >= FUZZY_MIN and word.isalpha()
+                            if term.endswith("~") or auto:
                                 fuzzy.add(word)
                             if term.endswith("*"):
                                 prefixes.add(word)
