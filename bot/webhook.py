@@ -8,7 +8,8 @@ PTB's built-in webhook server compares the secret header with `!=` and logs a wr
 - never logs the presented token nor the body;
 - caps the body (`MAX_BODY`): 413 when the declared length is larger, the connection is
   closed when a chunked body grows past it;
-- answers 400 for a body that is not a JSON update, and 200 once the update is queued.
+- answers 400 for a body that is not a JSON update (nested deeper than `MAX_DEPTH`, or an
+  `update_id` outside Telegram's range included), and 200 once the update is queued.
 
 Tornado is used because PTB's `webhooks` extra already depends on it.
 """
@@ -38,6 +39,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 # Telegram's largest update (a 4096-character message with entities, a reply and a quote)
 # is far below this; anything bigger is not from Telegram.
 MAX_BODY = 1024 * 1024
+# Telegram's updates nest about ten levels deep; a deeper body is not from Telegram, and
+# a very deep one would exhaust the parser's recursion (a 500 with a traceback).
+MAX_DEPTH = 32
+# update_id is a positive 32-bit counter at Telegram; anything outside is forged, and a
+# huge one would overflow the replay guard's integer column.
+MAX_UPDATE_ID = 2**31 - 1
 LISTEN = "0.0.0.0"  # noqa: S104  (a container's port must listen on all interfaces)
 
 
@@ -98,9 +105,12 @@ class UpdateReceiver(tornado.web.RequestHandler):
     def _parse(self, body: bytes) -> Update | None:
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict) or _depth(data) > MAX_DEPTH:
+            return None
+        update_id = data.get("update_id")
+        if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
             return None
         try:
             return Update.de_json(data, self._bot)
@@ -111,6 +121,20 @@ class UpdateReceiver(tornado.web.RequestHandler):
         self.clear()
         self.set_status(status)
         self.finish()
+
+
+def _depth(value: object) -> int:
+    """How deeply `value` nests lists and objects (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class WebhookServer:

@@ -91,6 +91,27 @@ async def test_a_body_that_is_not_an_update_gets_400(
     assert queue.empty()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # a RecursionError in the parser before
+        (json.dumps({**UPDATE, "x": "DEEP"}).replace('"DEEP"', "[" * 40 + "]" * 40)).encode(),
+        json.dumps({**UPDATE, "update_id": 10**30}).encode(),  # overflowed the replay guard
+        json.dumps({**UPDATE, "update_id": -1}).encode(),
+        json.dumps({**UPDATE, "update_id": True}).encode(),
+    ],
+    ids=["deep-array", "deep-update", "huge-id", "negative-id", "bool-id"],
+)
+async def test_deep_bodies_and_update_ids_out_of_range_get_400_without_a_traceback(
+    server: tuple[str, asyncio.Queue[object]], body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, queue = server
+    with caplog.at_level(logging.DEBUG):
+        assert await post(url, body, {SECRET_HEADER: SECRET}) == 400
+    assert queue.empty()
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+
+
 async def test_an_oversized_body_gets_413_unread(
     server: tuple[str, asyncio.Queue[object]],
 ) -> None:
