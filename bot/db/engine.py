@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,19 +17,52 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+logger = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# The database holds names, Telegram ids and the dates of safety flags: owner-only. SQLite
+# gives its -wal and -shm files the database file's own permissions.
+FILE_MODE, DIRECTORY_MODE = 0o600, 0o700
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases, memory and file: URIs)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    database = parsed.database
+    assert database is not None
+    return None if database.startswith("file:") else Path(database).expanduser()
 
 
 def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of a SQLite file so the first run needs no setup."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    """Create the folder and the file of a SQLite database, owner-only, on the first run."""
+    path = sqlite_path(url)
+    if path is None:
         return
-    database = parsed.database
-    assert database is not None
-    if database.startswith("file:"):
-        return
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=DIRECTORY_MODE)
+        path.parent.chmod(DIRECTORY_MODE)  # mkdir's mode is filtered by the umask
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        path.chmod(FILE_MODE)
+    warn_if_readable_by_others(path.parent, path, path.with_name(path.name + "-wal"))
+
+
+def warn_if_readable_by_others(*paths: Path) -> None:
+    """Log a warning (once per path) for an existing file or folder others can read."""
+    for path in paths:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            logger.warning(
+                "%s is readable by other users (mode %o); it holds private data: chmod %o it",
+                path,
+                stat.S_IMODE(mode),
+                DIRECTORY_MODE if path.is_dir() else FILE_MODE,
+            )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -9,6 +9,7 @@ rotate` re-encrypts every stored value under a new first key.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import make_url
 
 KEY_FILE_NAME = "twofold.key"
+
+logger = logging.getLogger(__name__)
 
 
 class EncryptionKeyError(Exception):
@@ -65,7 +68,9 @@ def read_key_file(path: Path) -> list[bytes]:
 
 def write_key_file(path: Path, keys: list[bytes]) -> None:
     """Write keys (newest first) readable by the owner only, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -80,4 +85,6 @@ def load_box(*, configured: str | None, key_file: Path) -> Box:
         return Box([k.strip().encode() for k in configured.split(",") if k.strip()])
     if not key_file.exists():
         write_key_file(key_file, [Fernet.generate_key()])
+    elif key_file.stat().st_mode & 0o077:
+        logger.warning("%s is readable by other users; it holds the keys: chmod 600 it", key_file)
     return Box(read_key_file(key_file))
