@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -70,9 +71,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _check_telegram(app: TwofoldApp) -> None:
-    async with app.bot:
-        await app.bot.get_me()
+# Start-up asks Telegram who the bot is; a 502 or a dropped connection then is usually
+# gone seconds later, so it is tried again with backoff (1, 2, 4, 8 s) before giving up.
+STARTUP_ATTEMPTS = 5
+
+
+async def _check_telegram(
+    app: TwofoldApp,
+    *,
+    attempts: int = STARTUP_ATTEMPTS,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Ask Telegram once it answers (bounded retries for transient errors, each logged)."""
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                await app.bot.initialize()  # asks getMe
+                return
+            except InvalidToken:
+                raise
+            except NetworkError as exc:  # TimedOut and 5xx answers are NetworkErrors too
+                if attempt == attempts:
+                    raise
+                delay = 2.0 ** (attempt - 1)
+                logger.warning(
+                    "Telegram did not answer at start-up (%s); trying again in %.0f s (%d/%d)",
+                    exc.message,
+                    delay,
+                    attempt,
+                    attempts - 1,
+                )
+                await sleep(delay)
+    finally:
+        await app.bot.shutdown()
 
 
 def _serve(app: TwofoldApp, settings: Settings) -> None:
