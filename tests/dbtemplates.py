@@ -45,6 +45,7 @@ def make_sqlite_template(directory: Path) -> Path:
 def clone_sqlite(template: Path, directory: Path) -> str:
     target = directory / "twofold.db"
     shutil.copyfile(template, target)
+    target.chmod(0o600)  # as the bot creates it (bot/db/engine.py)
     return sqlite_url(target)
 
 

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.context import TwofoldContext
 from bot.db.models import Therapist
-from bot.handlers.common import Caller, couple_not_found, esc, notify, reply
+from bot.handlers.common import Caller, couple_not_found, echo, esc, notify, reply
 from bot.i18n import Gettext, translator
 from bot.library import render_set
 from bot.services import assignments, conversations
@@ -50,11 +50,11 @@ def problem_text(context: TwofoldContext, me: Caller, problem: AssignProblem, ke
         return _(
             "Assigning a set needs both partners, and this couple is still waiting for someone "
             "to join. /invite {id} makes fresh invite links."
-        ).format(id=esc(key))
+        ).format(id=echo(key))
     return _(
         "I don't know a set called {slug}. The sets are: {slugs}. /library shows what each one "
         "contains, and /assign alone lets you choose with buttons."
-    ).format(slug=esc(key[:64]), slugs=esc(", ".join(sorted(context.services.library.sets))))
+    ).format(slug=echo(key), slugs=esc(", ".join(sorted(context.services.library.sets))))
 
 
 def therapist_of(me: Caller) -> Therapist:
