@@ -43,6 +43,15 @@ def esc(text: str) -> str:
     return escape(text, quote=False)
 
 
+ECHO_LIMIT = 64  # what a reply repeats of something a person typed (an id, a name)
+
+
+def echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    """Escape a short echo of user input: cut to `limit` characters, marked with "…"."""
+    text = " ".join(text.split())
+    return esc(text if len(text) <= limit else text[: limit - 1].rstrip() + "…")
+
+
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (label, callback data)."""
     return InlineKeyboardMarkup(
@@ -64,14 +73,19 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     await message.reply_text(text, reply_markup=markup)
 
 
-async def notify(context: TwofoldContext, telegram_id: int, text: str) -> bool:
+async def notify(
+    context: TwofoldContext,
+    telegram_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
     """Message another person; a blocked or vanished chat is logged, not raised.
 
     The action that triggers a notification (a join, a leave) has already been
     committed; failing to tell someone must not undo it or confuse the actor.
     """
     try:
-        await context.bot.send_message(telegram_id, text)
+        await context.bot.send_message(telegram_id, text, reply_markup=markup)
     except (Forbidden, BadRequest) as exc:
         logger.warning("could not notify user %s: %s", telegram_id, exc.message)
         return False
@@ -84,7 +98,7 @@ def couple_not_found(me: Caller, public_id: str) -> str:
     One text for both, so a therapist cannot probe which ids exist.
     """
     return me._("I can't find a couple with the id {id}. Send /couples to see yours.").format(
-        id=esc(public_id or "—")
+        id=echo(public_id or "—")
     )
 
 
