@@ -45,3 +45,33 @@ async def test_a_failure_mid_update_becomes_an_apology_and_the_bot_carries_on(
     await ana.send("/start")
     await ana.wait_for(r"Twofold")
     assert not any("Traceback" in m.text for m in ana.messages)
+
+
+async def test_a_button_pressed_in_a_group_is_not_available_and_changes_nothing(
+    tg: FakeTelegram, bot: TwofoldApp
+) -> None:
+    ana = tg.user(1001, "Ana")
+    group = tg.group(-100201, "Friends")
+    await group.send(ana, "hello")
+    goodbye = await group.wait_for(r"I only work in private chats")
+    # A forged press of Ana's safety-plan delete button, on the group's message.
+    query = await group.press_data(ana, goodbye, "sp:delete")
+    assert (
+        await ana.wait_for_answer(query)
+        == "This is not available here. Please message me directly."
+    )
+    assert [m.text for m in group.messages] == [goodbye.text], "the group message is unchanged"
+
+
+async def test_risk_written_in_a_group_gets_private_help_and_no_flag(
+    tg: FakeTelegram, bot: TwofoldApp
+) -> None:
+    ana = tg.user(1001, "Ana")
+    await ana.send("/start")
+    await ana.wait_for(r"Twofold")
+    group = tg.group(-100202, "Family")
+    await group.send(ana, "tonight i'm going to take all my pills")
+    private = await ana.wait_for(r"You wrote something in a group")
+    assert "not monitored in real time" in private.text
+    await group.wait_for(r"I only work in private chats")
+    assert not any("pills" in m.text or "check in" in m.text for m in group.messages)

@@ -53,6 +53,8 @@ def register(app: TwofoldApp) -> None:
     # first (so it costs no flood budget), then a flooding user's surplus is dropped.
     app.add_handler(TypeHandler(Update, guards.once_per_update), group=guards.ONCE_GROUP)
     app.add_handler(guards.FloodGuard().handler(), group=guards.FLOOD_GROUP)
+    # Order matters: a button works only in a private chat; elsewhere it changes nothing.
+    app.add_handler(TypeHandler(Update, groups.private_only), group=guards.PRIVATE_GROUP)
 
     # Order matters: group chats are refused before any command can run in them.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE, groups.refuse_group))

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 ONCE_GROUP = -100  # first: a replayed update must not even use up flood budget
 FLOOD_GROUP = -99
+PRIVATE_GROUP = -98  # then: buttons pressed outside a private chat stop here
 FORGET_EVERY = timedelta(hours=6)
 
 
