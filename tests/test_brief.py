@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 
 from bot.db.engine import Database
 from bot.db.models import Couple, Flag
-from bot.services import brief
+from bot.services import brief, flags
 from bot.services.crypto import Box
 from tests.reporting_world import deliver, seed, utc
 
@@ -59,7 +59,49 @@ async def test_the_brief_covers_the_last_seven_days_then_starts_after_the_last(
         )
 
     assert later is not None and later.since == now
-    assert later.done == [] and later.hard == [] and later.flags == []
+    assert later.done == [] and later.hard == []
+    # An open flag does not drop out with the window: it stays until marked as seen.
+    assert [flag.created_at for _partner, flag in later.flags] == [utc(2026, 11, 18)]
+
+
+async def test_the_brief_counts_only_flags_not_yet_seen(database: Database) -> None:
+    world = await seed(database)
+    ana, ben = world.partners
+    async with database.session() as session:
+        session.add(Flag(partner_id=ana.id, created_at=utc(2026, 11, 17)))  # type: ignore[arg-type]
+        session.add(
+            Flag(partner_id=ben.id, kind="help_now", created_at=utc(2026, 11, 18))  # type: ignore[arg-type]
+        )
+        session.add(
+            Flag(partner_id=ben.id, created_at=utc(2026, 11, 19), seen_at=utc(2026, 11, 19, 12))  # type: ignore[arg-type]
+        )
+    async with database.session() as session:
+        found = await brief.build(
+            session=session,
+            therapist=world.therapist,
+            public_id="k7m2qx",
+            now=utc(2026, 11, 20),
+            box=BOX,
+        )
+        assert found is not None
+        open_ids = [flag.id for _partner, flag in found.flags]
+        assert await flags.mark_seen(
+            session=session, therapist=world.therapist, flag_id=open_ids[0], now=utc(2026, 11, 20)
+        )
+        again = await brief.build(
+            session=session,
+            therapist=world.therapist,
+            public_id="k7m2qx",
+            now=utc(2026, 11, 20),
+            box=BOX,
+        )
+
+    assert [(p.display_name, f.kind) for p, f in found.flags] == [
+        ("Ana", "crisis"),
+        ("Ben", "help_now"),
+    ]
+    assert again is not None
+    assert [(p.display_name, f.kind) for p, f in again.flags] == [("Ben", "help_now")]
 
 
 async def test_another_therapist_gets_no_brief(database: Database) -> None:

@@ -90,6 +90,9 @@ async def test_lines_put_the_couples_most_in_need_first(database: Database) -> N
             await deliver(database, flagged, p, day, "done")
     async with database.session() as session:
         session.add(Flag(partner_id=flagged.partners[0].id))  # type: ignore[arg-type]
+        # Seen flags count for nothing: "Calm" stays calm.
+        for partner in calm.partners:
+            session.add(Flag(partner_id=partner.id, seen_at=utc(2026, 11, 20)))  # type: ignore[arg-type]
         ben = await session.get(Partner, struggling.partners[1].id)
         assert ben is not None
         ben.unreachable_at = utc(2026, 11, 20)
@@ -103,6 +106,7 @@ async def test_lines_put_the_couples_most_in_need_first(database: Database) -> N
     assert [line.couple.label for line in lines] == ["Flagged", "Struggling", "Calm"]
     flagged_line, struggling_line, calm_line = lines
     assert flagged_line.unseen_flags == 1
+    assert calm_line.unseen_flags == 0
     assert struggling_line.unreachable == ["Ben"]
     assert (struggling_line.tally.missed, struggling_line.tally.done) == (4, 6)
     assert (calm_line.tally.done, calm_line.tally.due) == (10, 10)

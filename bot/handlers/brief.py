@@ -11,6 +11,7 @@ from telegram.ext import CommandHandler
 
 from bot.context import TwofoldContext
 from bot.handlers.common import Caller, command_argument, couple_not_found, esc, reply
+from bot.handlers.flags import kind_label
 from bot.handlers.reports import exercise_title, pack, therapist_of
 from bot.i18n import N_, Gettext
 from bot.library import utf16_length
@@ -26,7 +27,6 @@ HARD = {
     "undelivered": N_("not delivered"),
     "low_rating": N_("rated {rating}/5 for helpfulness"),
 }
-FLAGS = {"crisis": N_("crisis language")}
 
 Section = tuple[str, list[str]]
 
@@ -64,21 +64,23 @@ def sections(context: TwofoldContext, me: Caller, found: Brief) -> list[Section]
         for line in found.ratings
     ]
     shared = [f"{_item(context, me, row)}:\n{_cut(_, row.text or '')}" for row in found.answers]
+    zone = me.identity.therapist.timezone if me.identity.therapist else "UTC"
     flags = [
-        _("{name}: {kind}, {when}{seen}").format(
+        _("{name}: {kind}, {when}").format(
             name=partner.display_name,
-            kind=_(FLAGS.get(flag.kind, flag.kind)),
-            when=format_date(flag.created_at, "EEE d MMM", locale=language),
-            seen="" if flag.seen_at else " " + _("(not seen yet)"),
+            kind=kind_label(_, flag.kind),
+            when=format_date(local_now(flag.created_at, zone), "EEE d MMM", locale=language),
         )
         for partner, flag in found.flags
     ]
+    if flags:
+        flags.append(_("Open until marked as seen: /flags {id}").format(id=found.couple.public_id))
     return [
         (_("What was done"), done or [nothing]),
         (_("What was hard"), hard or [nothing]),
         (_("Helpfulness ratings"), ratings or [nothing]),
         (_("Written answers shared with you"), shared or [nothing]),
-        (_("Flags"), flags or [_("No flags.")]),
+        (_("Open flags"), flags or [_("No open flags.")]),
     ]
 
 

@@ -50,6 +50,7 @@ COMMANDS: dict[Role, list[tuple[str, str]]] = {
         ("report", N_("A couple's completion, ratings and shared answers: /report <id> [weeks]")),
         ("export", N_("A couple's history as CSV and JSON files: /export <id>")),
         ("brief", N_("A one-page summary before a session: /brief <id>")),
+        ("flags", N_("A couple's open safety flags, to mark as seen: /flags <id>")),
         ("digest", N_("Turn the Monday digest on or off: /digest on|off")),
         ("library", N_("Browse the exercise sets")),
         ("settings", N_("Your time zone and language")),

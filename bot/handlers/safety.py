@@ -2,8 +2,8 @@
 
 Nothing in these modules ever writes to the other partner's chat. One flow per module:
 `crisis_help` (the crisis screen and "I need help now"), `safety_plan` (/safetyplan) and
-`tell` (/tell); this module registers them and re-exports what the text router and
-/start use.
+`tell` (/tell and the therapist's reply); this module registers them and re-exports
+what the text router and /start use.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from bot.handlers.crisis_help import send_help as send_help
 from bot.handlers.safety_plan import PLAN_FLOW as PLAN_FLOW
 from bot.handlers.safety_plan import on_plan_button, show_plan
 from bot.handlers.safety_plan import on_plan_text as on_plan_text
+from bot.handlers.tell import HANDLERS as TELL_HANDLERS
+from bot.handlers.tell import REPLY_FLOW as REPLY_FLOW
 from bot.handlers.tell import TELL_FLOW as TELL_FLOW
+from bot.handlers.tell import on_reply_text as on_reply_text
 from bot.handlers.tell import on_tell_text as on_tell_text
 from bot.handlers.tell import tell
 
@@ -27,4 +30,5 @@ HANDLERS = [
     CommandHandler("tell", tell),
     CallbackQueryHandler(on_help_now, pattern=rf"^{HELP_NOW}$"),
     CallbackQueryHandler(on_plan_button, pattern=r"^sp:"),
+    *TELL_HANDLERS,  # the therapist's Reply button under a /tell message
 ]

@@ -3,8 +3,10 @@
 The window runs from the couple's last brief (`Couple.last_brief_at`) or, the first
 time, from 7 days ago, up to now. What was done, what was hard (skipped, missed, not
 delivered, rated unhelpful), the text each partner shared with the therapist, the
-ratings and any flags. The page is also rendered as a PDF with matplotlib's PDF backend
-(no other dependency), from plain text: nothing in it is ever read as markup.
+ratings, and the flags still open (not marked as seen, whenever raised: an open flag
+does not drop out of the next brief). The page is also rendered as a PDF with
+matplotlib's PDF backend (no other dependency), from plain text: nothing in it is ever
+read as markup.
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ from datetime import datetime, timedelta
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Couple, Flag, Partner, Therapist
-from bot.services import reports
+from bot.services import flags, reports
 from bot.services.crypto import Box
 from bot.services.localtime import local_today
 from bot.services.reports import LOW_RATING, Line, Row
@@ -40,7 +41,7 @@ class Brief:
     hard: list[tuple[Row, str]]  # the row and why: skipped | missed | undelivered | low_rating
     answers: list[Row]  # text the therapist may read, oldest first
     ratings: list[Line]  # per partner
-    flags: list[tuple[Partner, Flag]]
+    flags: list[tuple[Partner, Flag]]  # open (unseen) flags, oldest first
 
 
 def _hard_reason(row: Row) -> str | None:
@@ -75,15 +76,7 @@ async def build(
         if since <= row.delivery.scheduled_at <= now
     ]
     hard = [(row, reason) for row in rows if (reason := _hard_reason(row)) is not None]
-    by_id = {p.id: p for p in partners}
-    flags: list[tuple[Partner, Flag]] = []
-    if by_id:
-        query = (
-            select(Flag)
-            .where(col(Flag.partner_id).in_(list(by_id)), col(Flag.created_at) >= since)
-            .order_by(col(Flag.created_at))
-        )
-        flags = [(by_id[flag.partner_id], flag) for flag in (await session.exec(query)).all()]
+    open_flags = await flags.open_flags(session=session, couple=couple)
     return Brief(
         couple=couple,
         since=since,
@@ -92,7 +85,7 @@ async def build(
         hard=hard,
         answers=[row for row in rows if row.text is not None],
         ratings=[line for line in reports.lines_by(rows, "partner") if line.ratings],
-        flags=flags,
+        flags=[(item.partner, item.flag) for item in open_flags],
     )
 
 
