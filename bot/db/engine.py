@@ -77,10 +77,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten content is zeroed on disk, not left in free pages: an
+        # erased name must not stay readable in the file (docs/security.md).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a checkpoint: it must run outside any transaction
         # A deferred transaction that later writes fails at once with SQLITE_BUSY when
         # another writer got there first; IMMEDIATE takes the write lock up front, so
         # concurrent writers (bot, CLI, a second process) wait for busy_timeout instead.
@@ -118,6 +123,18 @@ class Database:
         """Yield a session inside a transaction, committed on success, rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    async def checkpoint(self) -> None:
+        """Copy the SQLite WAL into the database file and empty it (after an erasure).
+
+        With secure_delete on, what was erased is then gone from both files. PostgreSQL
+        keeps old row versions until VACUUM reclaims them (docs/security.md).
+        """
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

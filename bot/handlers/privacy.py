@@ -188,6 +188,8 @@ async def on_erase_button(update: Update, context: TwofoldContext) -> None:
             erased = None
         else:
             erased = await erasure.erase(session=session, telegram_id=user.id, now=now)
+    # Out of the WAL too, at once: erased means overwritten, not merely unlinked.
+    await context.services.database.checkpoint()
     if erased is None:
         await query.edit_message_text(
             _("Done: what was only yours here is erased. Your account stays until removed.")
