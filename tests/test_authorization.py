@@ -285,6 +285,11 @@ async def test_forged_buttons_are_no_longer_available_and_change_nothing(
             (w.therapist_a, f"fa:{w.couple_b}:999999"), (w.cleo, f"fa:{w.couple_b}:999999"),
             (w.therapist_b, f"fa:{w.couple_a}:999999"), (w.therapist_a, "fa:x"),
         ],
+        # A safety check-in's answer: only the person who was asked, about that check-in.
+        "ck": [
+            (w.ana, "ck:999999:safe"), (w.stranger, "ck:1:not_sure"), (w.cleo, "ck:1:need_help"),
+            (w.ana, "ck:x:safe"), (w.ana, "ck:1:maybe"),
+        ],
         "zz": [(w.ana, "zz:unknown")],  # no handler at all: the fallback answers
     }  # fmt: skip
     # Buttons that carry no id and act only on the presser's own data: any answer is

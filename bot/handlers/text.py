@@ -22,8 +22,10 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
     flow = state.flow if state is not None else None
     # Order matters: risk is answered first, privately, whatever step is open; the text
     # then goes on to its step as usual, quietly if the screen answered (docs/safety.md).
+    # (A safety plan names warning signs by design; a therapist's reply to /tell may
+    # name risks to a client: neither is screened.)
     level = await safety.screen_text(
-        update, context, me, message.text, in_plan=flow == safety.PLAN_FLOW
+        update, context, me, message.text, in_plan=flow in (safety.PLAN_FLOW, safety.REPLY_FLOW)
     )
     quiet = level is not Level.NONE
     if flow == setup.FLOW:
