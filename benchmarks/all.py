@@ -14,6 +14,7 @@ MODULES = [
     "benchmarks.fanout",
     "benchmarks.responsiveness",
     "benchmarks.baseline",
+    "benchmarks.crisis_screen",
     "benchmarks.webhook_instances",
 ]
 
