@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.db.models import ConversationState, Delivery, Flag, Partner, Response, SafetyPlan
-from bot.services import erasure, mydata, retention
+from bot.services import audit, erasure, mydata, retention
 from bot.services.crypto import Box
 from tests import privacy_seed
 from tests.delivery_world import library
@@ -45,6 +45,28 @@ async def _document(database: Database, clock: ManualClock, telegram_id: int) ->
     return document
 
 
+async def test_mydata_lists_who_read_my_data_and_when(
+    database: Database, clock: ManualClock
+) -> None:
+    seeded = await _world(database, clock)
+    async with database.session() as session:
+        for action, detail in [("report", "1 answer"), ("brief", "pdf"), ("export", None)]:
+            clock.advance(timedelta(hours=1))
+            await audit.record_therapist_look(
+                session=session, therapist_telegram_id=seeded.therapist.telegram_id,
+                action=action, public_id=seeded.couple.public_id, detail=detail, now=clock.now(),
+            )  # fmt: skip
+        await audit.record_therapist_look(
+            session=session, therapist_telegram_id=seeded.therapist.telegram_id,
+            action="report", public_id="other1", detail="x", now=clock.now(),
+        )  # fmt: skip
+    (membership,) = (await _document(database, clock, 1001))["memberships"]
+    assert [(r["what"], r["by"]) for r in membership["read_by"]] == [
+        ("report", "Dr. Marta Ruiz"),
+        ("brief", "Dr. Marta Ruiz"),
+    ], "found looks at this couple only (not a probe that found nothing, not other couples)"
+
+
 async def test_mydata_holds_everything_about_me_and_nothing_of_my_partner(
     database: Database, clock: ManualClock
 ) -> None:
@@ -56,7 +78,8 @@ async def test_mydata_holds_everything_about_me_and_nothing_of_my_partner(
     (membership,) = document["memberships"]
     assert membership["display_name"] == "Ana" and membership["timezone"] == "Europe/Berlin"
     assert membership["consented_at"] == clock.now().isoformat()
-    assert membership["couple"]["label"] == "Ana & Ben"
+    assert "label" not in membership["couple"], "the therapist's private label stays theirs"
+    assert "Ana & Ben" not in text
     assert membership["couple"]["therapist_name"] == "Dr. Marta Ruiz"
     assert membership["couple"]["partner_display_name"] == "Ben"
     (delivery,) = membership["deliveries"]

@@ -164,10 +164,14 @@ async def _membership(
     return {
         **_fields(partner, _PARTNER_FIELDS),
         "couple": {
-            **_fields(couple, ("public_id", "label", "created_at", "archived_at")),
+            # Not the label: the therapist was told "Only you see this label".
+            **_fields(couple, ("public_id", "created_at", "archived_at")),
             "therapist_name": therapist.name if therapist else None,
             "partner_display_name": others[0].display_name if others else None,
         },
+        # A right of access includes who read one's data: the therapist's looks at this
+        # couple (/report, /export, /brief, /flags) while this person was in it.
+        "read_by": await _reads(session, partner, couple, therapist),
         "invite_used_at": _plain(invite.used_at) if invite else None,
         "deliveries": await _deliveries(session, partner, box, library),
         "flags": [
@@ -179,6 +183,25 @@ async def _membership(
             ).all()
         ],
     }
+
+
+_READS = ("report", "export", "brief", "flags")
+
+
+async def _reads(
+    session: AsyncSession, partner: Partner, couple: Couple, therapist: Therapist | None
+) -> list[dict[str, Any]]:
+    query = select(AuditEntry).where(
+        AuditEntry.subject == couple.public_id,
+        col(AuditEntry.action).in_(_READS),
+        AuditEntry.detail != "not found",
+        col(AuditEntry.at) >= partner.joined_at,
+    )
+    if partner.left_at is not None:
+        query = query.where(col(AuditEntry.at) <= partner.left_at)
+    entries = (await session.exec(query.order_by(col(AuditEntry.at)))).all()
+    name = therapist.name if therapist else None
+    return [{"at": _plain(e.at), "what": e.action, "by": name} for e in entries]
 
 
 async def _deliveries(
