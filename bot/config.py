@@ -17,8 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.services.crisis_resources import CrisisResourcesFile
 from bot.services.crypto import Box, default_key_file, load_box
-from bot.services.safety import CrisisResourcesFile
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/twofold.db"
 

@@ -198,7 +198,7 @@ async def test_after_the_therapist_is_removed_tell_says_so_and_shows_resources(
     await ana.send("/tell are you there?")
     said = await ana.wait_for(NO_THERAPIST)
     assert "no longer uses Twofold" in said.text
-    resources = said if "988" in said.text else await ana.wait_for(r"988")
+    resources = said if "TelefonSeelsorge" in said.text else await ana.wait_for(r"TelefonSeelsorge")
     assert "not monitored in real time" in resources.text
     assert [b.label for row in resources.button_rows() for b in row] == ["I need help now"]
     await ana.send("/tell")  # no step opens either

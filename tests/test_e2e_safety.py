@@ -53,7 +53,9 @@ async def test_crisis_text_gets_a_private_reply_a_therapist_flag_and_nothing_to_
 
     answer = await ana.wait_for(r"really hard")
     assert NOT_AN_EMERGENCY in answer.text
-    assert "988" in answer.text and "findahelpline.com" in answer.text
+    # Ana is in Europe/Berlin: the German helplines, and a way on from elsewhere.
+    assert "TelefonSeelsorge: 0800 111 0 111" in answer.text and "116 016" in answer.text
+    assert "findahelpline.com" in answer.text and "988" not in answer.text
     assert "Your partner is not told anything" in answer.text
     assert "/safetyplan" in answer.text  # no plan yet: offered
     assert [b.label for row in answer.button_rows() for b in row] == ["I need help now"]
@@ -74,7 +76,7 @@ async def test_crisis_text_gets_a_private_reply_a_therapist_flag_and_nothing_to_
     await ana.send("I'm fine, really")
     await ana.press(answer, "I need help now")
     again = await ana.wait_for(r"You can reach someone right now")
-    assert "988" in again.text and NOT_AN_EMERGENCY in again.text
+    assert "TelefonSeelsorge" in again.text and NOT_AN_EMERGENCY in again.text
     assert len(ben.messages) == ben_before
 
 
@@ -100,7 +102,7 @@ async def test_a_spanish_partner_gets_spanish_resources(tg: FakeTelegram, bot: T
     await ben.send("ya no quiero vivir, esta noche me tomo todas las pastillas")
 
     answer = await ben.wait_for(re.escape(es("<b>You can reach someone right now:</b>")[3:20]))
-    assert "988" in answer.text and "atención en español" in answer.text
+    assert "TelefonSeelsorge" in answer.text and "violencia contra las mujeres" in answer.text
     assert "no es un servicio de emergencias" in answer.text
     assert [b.label for row in answer.button_rows() for b in row] == [es("I need help now")]
     flag = await marta.wait_for(FLAG)  # in the therapist's language
@@ -130,7 +132,7 @@ async def test_help_now_shows_the_safety_plan_first_then_the_helplines(
     first = await ana.wait_for(r"Your safety plan")
     second = await ana.wait_for(r"You can reach someone right now")
     assert plan in first.text, "shown exactly as written (escaped)"
-    assert "988" in second.text and NOT_AN_EMERGENCY in second.text
+    assert "TelefonSeelsorge" in second.text and NOT_AN_EMERGENCY in second.text
     assert first.message_id < second.message_id
     # "I need help now" reaches the therapist too, and the screen says so.
     assert "Your therapist gets a private note" in second.text

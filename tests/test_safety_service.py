@@ -1,25 +1,21 @@
-"""Safety services on a real database: the plan, crisis flags, crisis resources."""
+"""Safety services on a real database: the plan, crisis flags, the private line.
+
+Crisis resources: tests/test_crisis_resources.py.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import Couple, Flag, FlagKind, Partner, Therapist
 from bot.services import membership, safety, therapists
 from bot.services.crypto import Box
-from bot.services.safety import ResourcesFileError, load_resources, resources_for
 from tests.conftest import START
 
 BOX = Box([Fernet.generate_key()])
@@ -158,74 +154,3 @@ async def test_only_the_therapist_a_line_reaches_may_reply(database: Database) -
         line = await safety.private_line(session=session, telegram_id=1001, now=START)
     assert line is not None and line.therapist is None and not line.expired
     assert await reply_line(marta, partner.id) is None
-
-
-def test_the_built_in_resources_name_988_findahelpline_and_emergency_numbers() -> None:
-    resources = load_resources(None)
-    assert set(resources) == {"en", "es"}
-    for language in ("en", "es"):
-        joined = " ".join(resources[language])
-        assert "988" in joined and "findahelpline.com" in joined and "112" in joined
-    assert "llama" in " ".join(resources["es"])
-    assert resources_for(None, "fr") == resources["en"]  # no list for a language: English
-
-
-def test_a_deployment_replaces_the_resources(tmp_path: Path) -> None:
-    path = tmp_path / "resources.yaml"
-    path.write_text("en:\n  - 'Call the clinic on-call line: +49 30 1234'\n", encoding="utf-8")
-    settings = Settings(_env_file=None, crisis_resources_file=path)  # type: ignore[call-arg]
-    assert resources_for(settings.crisis_resources_file, "es") == (
-        "Call the clinic on-call line: +49 30 1234",
-    )
-
-
-@pytest.mark.parametrize(
-    ("content", "problem"),
-    [
-        (None, "cannot be read"),
-        ("en: [1, 2", "not valid YAML"),
-        ("- just a list", "mapping"),
-        ("es: ['Llama al 112']", "'en' list is required"),
-        ("en: ['Call 911']\nfr: ['Appelez le 112']", "unknown language 'fr'"),
-        ("en: []", "1-10 lines"),
-        ("en: ['']", "1-300 characters"),
-        (f"en: ['{'x' * 301}']", "1-300 characters"),
-    ],
-)
-def test_a_broken_resources_file_is_a_configuration_error(
-    tmp_path: Path, content: str | None, problem: str
-) -> None:
-    path = tmp_path / "resources.yaml"
-    if content is not None:
-        path.write_text(content, encoding="utf-8")
-    with pytest.raises(ResourcesFileError, match=problem):
-        load_resources(path)
-    with pytest.raises(ValidationError, match=problem):
-        Settings(_env_file=None, crisis_resources_file=path)  # type: ignore[call-arg]
-
-
-def test_twofold_run_refuses_a_broken_resources_file_in_one_line(tmp_path: Path) -> None:
-    (tmp_path / "broken.yaml").write_text("en: [1, 2", encoding="utf-8")
-    result = subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).with_name("twofold")), "run"],
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN",
-            "CRISIS_RESOURCES_FILE": "broken.yaml",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "CRISIS_RESOURCES_FILE" in lines[0] and "not valid YAML" in lines[0]
-    assert "Traceback" not in result.stderr and "SECRET-TOKEN" not in result.stderr
-    assert not (tmp_path / "data").exists(), "nothing starts with a broken resources file"
-
-
-def test_an_empty_setting_means_the_built_in_file() -> None:
-    settings = Settings(_env_file=None, crisis_resources_file="")  # type: ignore[call-arg]
-    assert settings.crisis_resources_file is None

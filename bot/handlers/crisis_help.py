@@ -37,8 +37,14 @@ def _not_an_emergency(_: Gettext) -> str:
 
 
 def _resources(context: TwofoldContext, me: Caller) -> str:
-    lines = safety.resources_for(
-        context.services.settings.crisis_resources_file, me.identity.language
+    from bot.services import crisis_resources  # the helplines of the person's country
+
+    identity = me.identity
+    person = identity.partner or identity.therapist  # strangers have no time zone yet
+    lines = crisis_resources.resources_for(
+        context.services.settings.crisis_resources_file,
+        identity.language,
+        person.timezone if person is not None else None,
     )
     return "\n".join(
         [me._("<b>You can reach someone right now:</b>"), *(f"• {esc(line)}" for line in lines)]

@@ -1,4 +1,4 @@
-"""Safety: crisis resources, the private safety plan, crisis flags, the private line.
+"""Safety: the private safety plan, crisis flags, the private line.
 
 Nothing here ever reaches the other partner: a crisis flag names only the partner
 who wrote and goes to their therapist; a safety plan is read only by its author
@@ -11,26 +11,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
-from typing import Annotated, Any
 
-import yaml
-from pydantic import AfterValidator, BeforeValidator
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Couple, Flag, FlagKind, Partner, SafetyPlan, Therapist
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.services.crypto import Box
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RESOURCES_FILE = (
-    Path(__file__).resolve().parent.parent / "resources" / "crisis_resources.yaml"
-)
-MAX_RESOURCE_LINE = 300
-MAX_RESOURCE_LINES = 10
 MAX_PLAN_LENGTH = 3000  # leaves room for the heading in one Telegram message
 MAX_TELL_LENGTH = 3500
 CRISIS = FlagKind.CRISIS
@@ -41,86 +30,6 @@ NOTIFY_EVERY = timedelta(hours=1)
 # After leaving a couple (or its archiving) a person can still /tell their former
 # therapist, and be answered, for this long.
 TELL_AFTER_LEAVING = timedelta(days=30)
-
-Resources = dict[str, tuple[str, ...]]
-
-
-class ResourcesFileError(ValueError):
-    """The crisis resources file is missing or malformed; the message says how to fix it."""
-
-
-def parse_resources(data: Any, source: str) -> Resources:
-    """Check the structure {language: [line, ...]}; English is required as the fallback."""
-    if not isinstance(data, dict):
-        raise ResourcesFileError(f"{source}: expected a mapping of language code to lines")
-    resources: Resources = {}
-    for language, lines in data.items():
-        if language not in LANGUAGES:
-            raise ResourcesFileError(
-                f"{source}: unknown language {language!r} (use {', '.join(sorted(LANGUAGES))})"
-            )
-        if not isinstance(lines, list) or not 0 < len(lines) <= MAX_RESOURCE_LINES:
-            raise ResourcesFileError(
-                f"{source}: {language} needs a list of 1-{MAX_RESOURCE_LINES} lines"
-            )
-        for line in lines:
-            if not isinstance(line, str) or not 0 < len(line.strip()) <= MAX_RESOURCE_LINE:
-                raise ResourcesFileError(
-                    f"{source}: each {language} line must be text of 1-{MAX_RESOURCE_LINE} "
-                    "characters"
-                )
-        resources[language] = tuple(line.strip() for line in lines)
-    if DEFAULT_LANGUAGE not in resources:
-        raise ResourcesFileError(f"{source}: an {DEFAULT_LANGUAGE!r} list is required")
-    return resources
-
-
-@lru_cache(maxsize=8)
-def load_resources(path: Path | None = None) -> Resources:
-    """The resources in `path` (the built-in file if None); cached after the first read."""
-    path = path or DEFAULT_RESOURCES_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ResourcesFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise ResourcesFileError(f"{path}: not valid YAML ({where}{problem})") from None
-    return parse_resources(data, str(path))
-
-
-def resources_for(path: Path | None, language: str) -> tuple[str, ...]:
-    """The lines for `language` (English if it has none). Never raises in a conversation.
-
-    The file was checked at start-up (`CrisisResourcesFile`); should it still fail here,
-    the built-in resources are shown rather than nothing.
-    """
-    try:
-        resources = load_resources(path)
-    except ResourcesFileError:
-        logger.exception("crisis resources unavailable; showing the built-in ones")
-        resources = load_resources(None)
-    return resources.get(language) or resources[DEFAULT_LANGUAGE]
-
-
-def _empty_is_unset(value: object) -> object:
-    return None if value == "" else value
-
-
-def _check_resources_file(path: Path | None) -> Path | None:
-    load_resources(path)  # raises ResourcesFileError (a ValueError): a start-up error
-    return path
-
-
-# The type of the CRISIS_RESOURCES_FILE setting: a broken file stops start-up with a
-# one-line configuration error, instead of failing when someone is in crisis.
-CrisisResourcesFile = Annotated[
-    Path | None, BeforeValidator(_empty_is_unset), AfterValidator(_check_resources_file)
-]
 
 
 # -- the safety plan ----------------------------------------------------------------
