@@ -239,3 +239,24 @@ async def test_crisis_words_edited_into_a_message_are_screened_too(
     await marta.wait_for(FLAG)
     await settled(ben)
     assert len(ben.messages) == ben_before + 1  # only the /help reply
+
+
+async def test_a_partner_in_madrid_gets_spains_lines_024_and_016(
+    tg: FakeTelegram, bot: TwofoldApp
+) -> None:
+    marta = tg.user(2001, "Marta")
+    await flows.grant_therapist(bot, 2001, "Marta")
+    lucia = tg.user(1005, "Lucía", language_code="es")
+    _, code, _other = await flows.new_couple(marta, "L & P")
+    await flows.onboard(
+        lucia,
+        code,
+        language="es",
+        name="Lucía",
+        timezone="Europe/Madrid",
+        choose_language="Español",
+    )
+    await lucia.send("esta noche me tomo todas las pastillas")
+    answer = await lucia.wait_for(re.escape(es("<b>You can reach someone right now:</b>")[3:20]))
+    assert "024" in answer.text and "016" in answer.text
+    assert "no es un servicio de emergencias" in answer.text

@@ -15,7 +15,7 @@ from bot.handlers import check_in, flags
 from bot.handlers.common import Caller, caller, esc, keyboard, notify
 from bot.handlers.safety_plan import plan_heading
 from bot.i18n import Gettext, translator
-from bot.services import crisis, safety
+from bot.services import crisis, crisis_resources, safety
 from bot.services.crisis import Level
 from bot.services.identity import Role
 
@@ -37,8 +37,6 @@ def _not_an_emergency(_: Gettext) -> str:
 
 
 def _resources(context: TwofoldContext, me: Caller) -> str:
-    from bot.services import crisis_resources  # the helplines of the person's country
-
     identity = me.identity
     person = identity.partner or identity.therapist  # strangers have no time zone yet
     lines = crisis_resources.resources_for(
