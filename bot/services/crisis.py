@@ -65,6 +65,8 @@ class Role(StrEnum):
     PREVENTION = "prevention"
     PAST = "past"
     RESOLVED = "resolved"
+    PLAN = "plan"
+    WEAPON = "weapon"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,9 @@ class Assessment:
 NOTHING = Assessment(Level.NONE)
 _ORDER = {Level.NONE: 0, Level.CHECK_IN: 1, Level.ALERT: 2}
 # Softer self-directed cues that become an alert with any of these in the same message.
-_ESCALATES = (Role.STRONG_MEANS, Role.MEANS, Role.ACT, Role.TIME)
+_ESCALATES = (Role.STRONG_MEANS, Role.MEANS, Role.ACT, Role.TIME, Role.PLAN)
+# The Danger Assessment: a weapon in a message about fear, control or threats is an alert.
+_PARTNER_RISK = frozenset({Category.FEAR, Category.ABUSE, Category.VIOLENCE})
 _SELF_DIRECTED = frozenset({Category.SUICIDE, Category.SELF_HARM})
 _PARTNER = frozenset(
     {"he", "she", "him", "her", "his", "hes", "shes", "partner", "husband", "wife"}
@@ -161,8 +165,12 @@ def _level_of(cue: Cue, hit: Hit, roles: dict[Role, set[int]]) -> Assessment:
         found = [role for role in _ESCALATES if role in roles]
         if found:  # a wish or a goodbye, with a means, a time or an act
             return Assessment(Level.ALERT, cue.category, f"{cue.name}+{found[0].value}")
-    armed = Role.STRONG_MEANS in roles or (Role.MEANS in roles and Role.INTENT in roles)
-    if cue.level is Level.CHECK_IN and cue.category is Category.HARM_TO_OTHERS and armed:
+    if cue.level is Level.CHECK_IN and cue.category in _PARTNER_RISK and Role.WEAPON in roles:
+        return Assessment(Level.ALERT, cue.category, f"{cue.name}+weapon")
+    armed = Role.STRONG_MEANS in roles or Role.WEAPON in roles or Role.PLAN in roles
+    if cue.level is Level.CHECK_IN and cue.category is Category.HARM_TO_OTHERS and (
+        armed or (Role.INTENT in roles and Role.TIME in roles)
+    ):
         return Assessment(Level.ALERT, cue.category, f"{cue.name}+means")
     return Assessment(cue.level, cue.category, hit.rule)
 
@@ -171,7 +179,8 @@ def _means_assessment(roles: dict[Role, set[int]], first_person: bool) -> Assess
     """A method or means, in the first person, with intent, a quantity, a time or an act."""
     strong, weak = roles.get(Role.STRONG_MEANS), roles.get(Role.MEANS)
     explained = roles.get(Role.MEDIA) or roles.get(Role.PREVENTION)
-    if not (strong or weak) or (explained and not companions_of(roles)):
+    personal = set(companions_of(roles)) - {Role.QUANTITY}  # what the writer does
+    if not (strong or weak) or (explained and not personal):
         return NOTHING
     if roles.get(Role.PAST) and roles.get(Role.RESOLVED):
         return NOTHING
