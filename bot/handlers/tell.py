@@ -115,19 +115,27 @@ def _left_on(line: PrivateLine, language: str, zone: str) -> str:
     return str(format_date(local_today(line.partner.left_at, zone), "d MMMM", locale=language))
 
 
-async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
-    """Pass the message to the therapist only, with a Reply button; it is not stored."""
-    _ = me._
+async def _within_length(update: Update, me: Caller, text: str) -> str | None:
+    """The private message, trimmed; None (and the person told why) if empty or too long."""
     try:
-        text = safety.check_tell(text)
+        return safety.check_tell(text)
     except safety.TextLengthError:
         await reply(
             update,
-            _("A message can be up to {max} characters. Please send a shorter one.").format(
+            me._("A message can be up to {max} characters. Please send a shorter one.").format(
                 max=safety.MAX_TELL_LENGTH
             ),
         )
+        return None
+
+
+async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
+    """Pass the message to the therapist only, with a Reply button; it is not stored."""
+    _ = me._
+    checked = await _within_length(update, me, text)
+    if checked is None:
         return
+    text = checked
     async with context.services.database.session() as session:
         await conversations.end(session=session, telegram_id=me.identity.telegram_id)
     line = await _line(context, me)
@@ -248,16 +256,10 @@ def _reply_text(line: PrivateLine, text: str) -> str:
 async def on_reply_text(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
     """Pass the therapist's reply to that partner only; it is not stored."""
     _, therapist = me._, me.identity.therapist
-    try:
-        text = safety.check_tell(text)
-    except safety.TextLengthError:
-        await reply(
-            update,
-            _("A message can be up to {max} characters. Please send a shorter one.").format(
-                max=safety.MAX_TELL_LENGTH
-            ),
-        )
+    checked = await _within_length(update, me, text)
+    if checked is None:
         return
+    text = checked
     line = None
     async with context.services.database.session() as session:
         state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
