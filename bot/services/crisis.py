@@ -168,8 +168,10 @@ def _level_of(cue: Cue, hit: Hit, roles: dict[Role, set[int]]) -> Assessment:
     if cue.level is Level.CHECK_IN and cue.category in _PARTNER_RISK and Role.WEAPON in roles:
         return Assessment(Level.ALERT, cue.category, f"{cue.name}+weapon")
     armed = Role.STRONG_MEANS in roles or Role.WEAPON in roles or Role.PLAN in roles
-    if cue.level is Level.CHECK_IN and cue.category is Category.HARM_TO_OTHERS and (
-        armed or (Role.INTENT in roles and Role.TIME in roles)
+    if (
+        cue.level is Level.CHECK_IN
+        and cue.category is Category.HARM_TO_OTHERS
+        and (armed or (Role.INTENT in roles and Role.TIME in roles))
     ):
         return Assessment(Level.ALERT, cue.category, f"{cue.name}+means")
     return Assessment(cue.level, cue.category, hit.rule)
