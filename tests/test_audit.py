@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.services import audit
 from tests.test_cli import twofold
@@ -95,3 +96,15 @@ def test_twofold_audit_shows_operator_actions_newest_last(tmp_path: Path) -> Non
     assert "therapist.remove" in rows[1] and "424242" in rows[1]
     assert "therapist.add" not in last.stdout
     assert "therapist.remove" in last.stdout
+
+
+async def test_a_typed_id_with_nul_or_control_characters_is_recorded_cleanly(
+    database: Database, clock: ManualClock
+) -> None:
+    """A NUL in a typed couple id crashed /archive on PostgreSQL (found by the fuzz test)."""
+    async with database.session() as session:
+        entry = await audit.record_therapist_look(
+            session=session, therapist_telegram_id=2001, action="archive",
+            public_id="ab\x00c\u200b\x07d", detail=None, now=clock.now(),
+        )  # fmt: skip
+    assert entry.subject == "abcd"

@@ -63,7 +63,8 @@ def command_argument(update: Update) -> str:
     """Everything after the command word, stripped (`/name Ana Lucía` -> `Ana Lucía`)."""
     message = update.effective_message
     text = message.text if message and message.text else ""
-    parts = text.split(maxsplit=1)
+    # NUL is never part of a real argument, and PostgreSQL text cannot hold it.
+    parts = text.replace("\x00", "").split(maxsplit=1)
     return parts[1].strip() if len(parts) == 2 else ""
 
 

@@ -20,6 +20,11 @@ SYSTEM = "system"
 _ACTOR, _ACTION, _SUBJECT, _DETAIL = 64, 32, 64, 200
 
 
+def _clean(text: str, limit: int) -> str:
+    """Printable and bounded: a typed id may hold NUL, which PostgreSQL text refuses."""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
+
+
 def therapist_actor(telegram_id: int) -> str:
     return f"therapist:{telegram_id}"
 
@@ -59,10 +64,10 @@ async def record(
     """Append one entry in the caller's transaction (it commits with what it records)."""
     entry = AuditEntry(
         at=now,
-        actor=actor[:_ACTOR],
-        action=action[:_ACTION],
-        subject=subject[:_SUBJECT],
-        detail=detail[:_DETAIL],
+        actor=_clean(actor, _ACTOR),
+        action=_clean(action, _ACTION),
+        subject=_clean(subject, _SUBJECT),
+        detail=_clean(detail, _DETAIL),
     )
     session.add(entry)
     await session.flush()
