@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.db.engine import Database
-from bot.db.models import ConversationState, Delivery, Flag, Partner, Response, SafetyPlan
+from bot.db.models import CheckIn, ConversationState, Delivery, Flag, Partner, Response, SafetyPlan
 from bot.services import audit, erasure, mydata, retention
 from bot.services.crypto import Box
 from tests import privacy_seed
@@ -157,11 +157,16 @@ async def test_a_therapist_erases_only_what_is_theirs(
             SafetyPlan(telegram_id=2001, text_ct=BOX.encrypt("mine"), updated_at=clock.now())
         )
 
+        session.add(CheckIn(telegram_id=2001, message_id=5, asked_at=clock.now(), answer="safe"))
+    before = await _document(database, clock, 2001)
+    assert [c["answer"] for c in before["safety_check_ins"]] == ["safe"], "listed in /mydata"
+
     async with database.session() as session:
         assert await erasure.erase_own_only(session=session, telegram_id=2001)
 
     document = await _document(database, clock, 2001)
     assert document["safety_plan"] is None
+    assert document["safety_check_ins"] == [], "erased with the plan"
     assert document["therapist"]["couples"][0]["public_id"] == seeded.couple.public_id
     partner_doc = await _document(database, clock, 1001)
     assert partner_doc["memberships"][0]["deliveries"][0]["response"]["text"]

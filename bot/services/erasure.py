@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Partner, Response, SafetyPlan
+from bot.db.models import CheckIn, Partner, Response, SafetyPlan
 from bot.services import conversations, membership
 from bot.services.membership import LeaveOutcome
 
@@ -68,16 +68,10 @@ async def erase(*, session: AsyncSession, telegram_id: int, now: datetime) -> Er
         for name, value in _RESET.items():
             setattr(partner, name, value)
         session.add(partner)
-    plan = await session.exec(
-        delete(SafetyPlan)
-        .where(col(SafetyPlan.telegram_id) == telegram_id)
-        .execution_options(synchronize_session=False)
-    )
-    await conversations.end(session=session, telegram_id=telegram_id)
-    await session.flush()
+    had_plan = await _erase_own(session, telegram_id)
     return Erased(
         answers=int(erased.rowcount),
-        safety_plan=int(plan.rowcount) > 0,
+        safety_plan=had_plan,
         memberships=len(partners),
         left=left,
         former_name=former_name,
@@ -85,10 +79,20 @@ async def erase(*, session: AsyncSession, telegram_id: int, now: datetime) -> Er
 
 
 async def erase_own_only(*, session: AsyncSession, telegram_id: int) -> bool:
-    """For a therapist: only their safety plan and open step; True if a plan existed."""
+    """For a therapist: only their safety plan, check-ins and open step; True if a plan existed."""
+    return await _erase_own(session, telegram_id)
+
+
+async def _erase_own(session: AsyncSession, telegram_id: int) -> bool:
+    """What is keyed by the person alone: safety plan, safety check-ins, open step."""
     plan = await session.exec(
         delete(SafetyPlan)
         .where(col(SafetyPlan.telegram_id) == telegram_id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.exec(
+        delete(CheckIn)
+        .where(col(CheckIn.telegram_id) == telegram_id)
         .execution_options(synchronize_session=False)
     )
     await conversations.end(session=session, telegram_id=telegram_id)

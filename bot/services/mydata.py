@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import (
     AuditEntry,
+    CheckIn,
     ConversationState,
     Couple,
     Delivery,
@@ -101,6 +102,11 @@ async def collect(
     ).all()
     plan = await session.get(SafetyPlan, telegram_id)
     state = await session.get(ConversationState, telegram_id)
+    check_ins = (
+        await session.exec(
+            select(CheckIn).where(CheckIn.telegram_id == telegram_id).order_by(col(CheckIn.id))
+        )
+    ).all()
     return {
         "format": FORMAT,
         "generated_at": _plain(now),
@@ -113,6 +119,8 @@ async def collect(
         "conversation_state": _fields(state, ("flow", "step", "data", "updated_at"))
         if state
         else None,
+        # When the safety screen asked "are you safe right now?", and the answer (no words).
+        "safety_check_ins": [_fields(c, ("asked_at", "answer", "answered_at")) for c in check_ins],
     }
 
 
