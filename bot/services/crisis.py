@@ -23,7 +23,6 @@ partner, strangulation, control. This module decides what they mean together:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -32,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from bot.services.crisis_match import CueMatcher, Hit, clauses, compile_cues
+from bot.services.crisis_match import FIRST_PERSON, CueMatcher, Hit, clauses, compile_cues
 
 CUES_FILE = Path(__file__).resolve().parent.parent / "resources" / "crisis_cues.yaml"
 
@@ -90,7 +89,6 @@ _PARTNER = frozenset(
     | {"boyfriend", "girlfriend", "bf", "gf", "ex", "spouse", "el", "ella", "novio", "novia"}
     | {"esposo", "esposa", "marido", "mujer", "pareja"}
 )
-_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine", "yo", "mi", "mis", "conmigo"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,6 @@ class Cue:
     category: Category | None
     level: Level
     role: Role | None
-    personal: bool
     field: bool = False  # the wide net: only in a message about the writer or the partner
 
 
@@ -114,14 +111,14 @@ class Screen:
                 category=Category(spec["category"]) if spec.get("category") else None,
                 level=Level(spec.get("level", "none")),
                 role=Role(spec["role"]) if spec.get("role") else None,
-                personal=bool(spec.get("personal", False)),
                 field=bool(spec.get("field", False)),
             )
             for name, spec in data["cues"].items()
         }
 
     def assess(self, text: str) -> Assessment:
-        hits = self.matcher.hits(text)
+        words = clauses(text)  # normalised once, for the matcher and the rules
+        hits = self.matcher.hits(words)
         if not hits:
             return NOTHING
         roles: dict[Role, set[int]] = {}
@@ -132,13 +129,12 @@ class Screen:
                 roles.setdefault(cue.role, set()).add(hit.clause)
             if cue.level is not Level.NONE:
                 risks.append((cue, hit))
-        words = clauses(text)
-        first_person = any(_FIRST_PERSON.intersection(clause) for clause in words)
+        first_person = any(FIRST_PERSON.intersection(clause) for clause in words)
         about_us = first_person or any(_PARTNER.intersection(clause) for clause in words)
         risks = [
             (cue, hit)
             for cue, hit in risks
-            if not _suppressed(cue, hit, roles, first_person) and (about_us or not cue.field)
+            if not _suppressed(hit, roles) and (about_us or not cue.field)
         ]
         best = NOTHING
         for cue, hit in risks:
@@ -147,7 +143,7 @@ class Screen:
         return _worse(best, means)
 
 
-def _suppressed(cue: Cue, hit: Hit, roles: dict[Role, set[int]], first_person: bool) -> bool:
+def _suppressed(hit: Hit, roles: dict[Role, set[int]]) -> bool:
     """Media, prevention work, or a dated past that is explicitly over: not current risk."""
     past, resolved = roles.get(Role.PAST, set()), roles.get(Role.RESOLVED)
     if resolved and past and (hit.clause in past or hit.clause - 1 in past):
@@ -181,12 +177,12 @@ def _means_assessment(roles: dict[Role, set[int]], first_person: bool) -> Assess
     """A method or means, in the first person, with intent, a quantity, a time or an act."""
     strong, weak = roles.get(Role.STRONG_MEANS), roles.get(Role.MEANS)
     explained = roles.get(Role.MEDIA) or roles.get(Role.PREVENTION)
-    personal = set(companions_of(roles)) - {Role.QUANTITY}  # what the writer does
-    if not (strong or weak) or (explained and not personal):
+    companions = companions_of(roles)
+    doing = set(companions) - {Role.QUANTITY}  # what the writer does, not just a count
+    if not (strong or weak) or (explained and not doing):
         return NOTHING
     if roles.get(Role.PAST) and roles.get(Role.RESOLVED):
         return NOTHING
-    companions = companions_of(roles)
     if strong and (first_person or companions):
         reason = "strong_means" + (f"+{companions[0].value}" if companions else "")
         return Assessment(Level.ALERT if companions else Level.CHECK_IN, Category.SUICIDE, reason)
@@ -218,9 +214,3 @@ def assess(text: str, language: str | None = None) -> Assessment:
     """How worried to be about `text` (any supported language; `language` is a hint)."""
     del language  # every language's cues apply: people switch languages mid-message
     return default_screen().assess(text)
-
-
-def assess_all(texts: Iterable[str]) -> list[Assessment]:
-    """`assess` for each text (evaluations, benchmarks)."""
-    screen = default_screen()
-    return [screen.assess(text) for text in texts]

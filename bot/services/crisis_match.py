@@ -40,8 +40,6 @@ _EXPAND = {
     "shes": ("she", "is"),
     "theyre": ("they", "are"),
     "imma": ("i", "am", "going", "to"),
-    "kms": ("kms",),
-    "kil": ("kil",),
     "q": ("que",),
     "k": ("que",),
     "xq": ("porque",),
@@ -177,10 +175,10 @@ class CueMatcher:
         keys.update(f"{p}*" for p in self._prefixes if word.startswith(p))
         return frozenset(keys)
 
-    def hits(self, text: str) -> list[Hit]:
-        """Every cue pattern in `text` that is not negated (one hit per rule and clause)."""
+    def hits(self, words_by_clause: list[list[str]]) -> list[Hit]:
+        """Every cue pattern in `clauses(text)` not negated (one hit per rule and clause)."""
         found: dict[tuple[str, int], Hit] = {}
-        for index, words in enumerate(clauses(text)):
+        for index, words in enumerate(words_by_clause):
             keys = [self.keys(word) for word in words]
             for start in range(len(words)):
                 for term in keys[start]:
