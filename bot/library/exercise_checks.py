@@ -54,6 +54,9 @@ def check_exercise(
     mode = check.choice(data, "mode", MODES)
     response = check.choice(data, "response", RESPONSE_TYPES)
     visibility = check.choice(data, "visibility", VISIBILITIES)
+    therapist_only = data.get("therapist_only", False)
+    if not isinstance(therapist_only, bool):
+        check.add("therapist_only", f"must be true or false, got {therapist_only!r}")
     source = data.get("source")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         check.add("source", "must be text naming where the exercise comes from")
@@ -138,6 +141,7 @@ def check_exercise(
             languages=languages,
             origin=path,
             builtin=builtin,
+            therapist_only=therapist_only is True,
         ),
         [],
     )

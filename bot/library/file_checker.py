@@ -45,6 +45,7 @@ EXERCISE_FIELDS: Final[Mapping[str, bool]] = {
     "follow_up": False,
     "reminder": True,
     "choices": False,
+    "therapist_only": False,
 }
 SET_FIELDS: Final[Mapping[str, bool]] = {
     "slug": True,
@@ -53,6 +54,7 @@ SET_FIELDS: Final[Mapping[str, bool]] = {
     "repeat": False,
     "length_days": False,
     "schedule": True,
+    "therapist_only": False,
 }
 TEMPLATE_FIELDS: Final = ("prompt", "follow_up", "reminder", "rationale")
 

@@ -58,6 +58,16 @@ CATEGORIES: Final[Mapping[str, Mapping[str, str]]] = {
     "values-and-boundaries": {"en": "Values and boundaries", "es": "Valores y límites"},
     "check-in": {"en": "Check-ins", "es": "Revisiones"},
     "self-and-family": {"en": "Self and family history", "es": "Historia personal y familiar"},
+    "safety": {"en": "Safety", "es": "Seguridad"},
+    "emotions": {"en": "Emotions", "es": "Emociones"},
+    "closeness": {"en": "Intimacy and closeness", "es": "Intimidad y cercanía"},
+    "culture-and-identity": {"en": "Culture and identity", "es": "Cultura e identidad"},
+    "trust": {"en": "Rebuilding trust", "es": "Reconstruir la confianza"},
+    "everyday-life": {
+        "en": "Everyday life and shared load",
+        "es": "Vida diaria y carga compartida",
+    },
+    "therapy-goals": {"en": "Goals and therapy", "es": "Metas y terapia"},
 }
 
 
@@ -142,6 +152,8 @@ class Exercise:
     languages: frozenset[str]
     origin: Path
     builtin: bool = True
+    #: Assigned only by a therapist who chose it; never suggested in a list partners see.
+    therapist_only: bool = False
 
     def __hash__(self) -> int:
         return hash((self.slug, self.origin))
@@ -180,6 +192,8 @@ class ExerciseSet:
     length_days: int
     origin: Path
     builtin: bool = True
+    #: Assigned only by a therapist who chose it; never suggested in a list partners see.
+    therapist_only: bool = False
 
     def __hash__(self) -> int:
         return hash((self.slug, self.origin))

@@ -38,6 +38,9 @@ def check_set(
     if not isinstance(repeat, bool):
         check.add("repeat", f"must be true or false, got {repeat!r}")
         repeat = False
+    therapist_only = data.get("therapist_only", False)
+    if not isinstance(therapist_only, bool):
+        check.add("therapist_only", f"must be true or false, got {therapist_only!r}")
 
     items: list[SetItem] = []
     schedule = data.get("schedule")
@@ -79,6 +82,7 @@ def check_set(
             length_days=length_days,
             origin=path,
             builtin=builtin,
+            therapist_only=therapist_only is True,
         ),
         [],
     )
