@@ -49,6 +49,7 @@ class FloodWaitShare:
         self._pending: set[asyncio.Task[None]] = set()
         self._relisten: asyncio.Task[None] | None = None
         self.relistened = asyncio.Event()  # set each time listening resumed after a loss
+        self._stopped = False
 
     async def start(self) -> None:
         """Listen on a connection of its own (a no-op on SQLite)."""
@@ -59,6 +60,7 @@ class FloodWaitShare:
 
     async def stop(self) -> None:
         """Stop listening and give the connection back."""
+        self._stopped = True  # a termination reported from now on is our own doing
         if self._relisten is not None:
             self._relisten.cancel()
             await asyncio.gather(self._relisten, return_exceptions=True)
@@ -68,6 +70,10 @@ class FloodWaitShare:
             await asyncio.gather(*self._pending, return_exceptions=True)
         if self._connection is None:
             return
+        # The connection goes back to the pool, which closes it later (at dispose): with
+        # the termination listener still on, that close would start a re-listen task
+        # nobody awaits ("Task was destroyed but it is pending!" at shutdown).
+        self._driver.remove_termination_listener(self._lost)
         await self._driver.remove_listener(CHANNEL, self._heard)
         await self._connection.close()
         self._connection = self._driver = None
@@ -84,6 +90,8 @@ class FloodWaitShare:
         self._connection, self._driver = connection, driver
 
     def _lost(self, _driver: object) -> None:
+        if self._stopped:
+            return
         logger.warning("lost the connection that hears other instances' flood waits")
         lost, self._connection, self._driver = self._connection, None, None
         if self._relisten is None or self._relisten.done():
