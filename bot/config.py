@@ -6,6 +6,7 @@ operators' deployments depend on them): change them only with a migration note.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.db.urls import UrlError, check_postgres_url
 from bot.services.crisis_resources import CrisisResourcesFile
 from bot.services.crypto import Box, default_key_file, load_box
 
@@ -42,16 +44,50 @@ def normalize_database_url(url: str) -> str:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from exc
+    except (ArgumentError, ValueError) as exc:
+        # Not the URL itself in the message: it may hold the password.
+        reason = (
+            "no scheme://"
+            if isinstance(exc, ArgumentError)
+            else "cannot read its host:port; percent-encode @ : / % in the password"
+        )
+        raise ConfigError(f"DATABASE_URL is not a database URL ({reason})") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
     if backend in {"postgresql", "postgres"}:
+        try:
+            check_postgres_url(parsed)
+        except UrlError as exc:
+            raise ConfigError(f"DATABASE_URL: {exc}") from None
         return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     raise ConfigError(
         f"DATABASE_URL uses {backend!r}; Twofold supports sqlite:/// and postgresql:// URLs"
     )
+
+
+# Docker and Kubernetes secrets arrive as files: NAME_FILE holds the path of NAME's value.
+# (ENCRYPTION_KEY_FILE is not among them: it has always named the key file itself.)
+SECRET_FILE_SETTINGS = ("telegram_bot_token", "database_url", "database_password", "webhook_secret")
+
+
+def read_secret_files(data: dict[str, object]) -> dict[str, object]:
+    """Fill each setting from the file its `*_FILE` variable names (environment only)."""
+    data = dict(data)
+    for name in SECRET_FILE_SETTINGS:
+        variable = f"{name.upper()}_FILE"
+        path = os.environ.get(variable)
+        if not path:
+            continue
+        if data.get(name) not in (None, "") or os.environ.get(name.upper()):
+            raise ConfigError(f"set {name.upper()} or {variable}, not both")
+        try:
+            value = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigError(f"{variable}: cannot read {path} ({reason})") from None
+        data[name] = value.rstrip("\r\n")  # the newline editors and `echo` add
+    return data
 
 
 class Settings(BaseSettings):
@@ -61,6 +97,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    # Put into DATABASE_URL as it is: no percent-encoding of @, %, / or : to get right.
+    database_password: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
     log_level: LogLevel = "INFO"
@@ -77,6 +115,9 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0  # 0: no dispatcher
     delivery_rate: Annotated[float, Field(gt=0, le=30)] = 25.0  # messages/second, all chats
     delivery_grace_hours: Annotated[float, Field(ge=0, le=72)] = 6.0
+    # How long a claimed delivery is one process's: after a crash, its unsent claims come
+    # back this much later. Longer than any pause inside one tick (a 429's retry_after).
+    delivery_lease_seconds: Annotated[float, Field(ge=1, le=3600)] = 120.0
     reminder_after_hours: Annotated[float, Field(ge=0, le=48)] = 6.0  # 0: no reminders
     # Weekly therapist digest (docs/progress.md): ISO weekday (1 = Monday) and local time.
     digest_weekday: Annotated[int, Field(ge=1, le=7)] = 1
@@ -86,10 +127,24 @@ class Settings(BaseSettings):
     # Safety (docs/safety.md): helplines shown in a crisis; checked at start-up.
     crisis_resources_file: CrisisResourcesFile = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: object) -> object:
+        return read_secret_files(data) if isinstance(data, dict) else data
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @model_validator(mode="after")
+    def _database_password(self) -> Settings:
+        if self.database_password is not None and not self.is_sqlite:
+            url = make_url(self.database_url).set(
+                password=self.database_password.get_secret_value()
+            )
+            self.database_url = url.render_as_string(hide_password=False)
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

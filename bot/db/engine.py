@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db.urls import asyncpg_connect_args
+
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -99,7 +101,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # libpq's URL parameters (sslmode, sslrootcert, ...) reach asyncpg as it reads them.
+    parsed, connect_args = asyncpg_connect_args(make_url(url))
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_async_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 class Database:
