@@ -19,10 +19,9 @@ from bot.library import (
     render_exercise,
     render_set,
     strip_telegram_html,
-    validate_library,
 )
-from bot.library.loader import library_files
-from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
+from bot.library.file_checker import did_you_mean
+from bot.library.validate import check_path
 
 __all__ = ["list_library", "preview", "validate"]
 
@@ -37,13 +36,17 @@ def _print_problems(problems: Sequence[LibraryProblem], err: TextIO, prefix: str
         print(f"{prefix}{problem}", file=err)
 
 
-def _load(extra_dir: Path | None, err: TextIO) -> Library | None:
+def _load(
+    extra_dir: Path | None, err: TextIO, skipped: list[LibraryProblem] | None = None
+) -> Library | None:
     try:
         result = load_library(extra_dir)
     except LibraryError as exc:
         _print_problems(exc.problems, err)
         return None
     _print_problems(result.warnings, err, prefix="warning (file skipped): ")
+    if skipped is not None:
+        skipped += result.warnings
     return result.library
 
 
@@ -62,6 +65,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _therapist_tag(therapist_only: bool, lang: str) -> str:
+    if not therapist_only:
+        return ""
+    return "solo terapeuta" if lang.split("-")[0] == "es" else "therapist only"
 
 
 def _plain(text: str, as_html: bool) -> str:
@@ -91,11 +100,12 @@ def list_library(
             ex.mode,
             ex.response,
             ",".join(sorted(ex.languages)),
+            _therapist_tag(ex.therapist_only, lang),
         ]
         for ex in library.exercises.values()
     ]
     print(f"Exercises ({len(rows)})", file=out)
-    print(_table(["slug", "title", "mode", "response", "languages"], rows), file=out)
+    print(_table(["slug", "title", "mode", "response", "languages", ""], rows), file=out)
     set_rows = [
         [
             s.slug,
@@ -103,12 +113,13 @@ def list_library(
             s.frequency_summary(lang),
             str(len(s.exercise_slugs)),
             ",".join(sorted(s.languages)),
+            _therapist_tag(library.set_is_therapist_only(s.slug), lang),
         ]
         for s in library.sets.values()
     ]
     print(file=out)
     print(f"Sets ({len(set_rows)})", file=out)
-    print(_table(["slug", "title", "rhythm", "exercises", "languages"], set_rows), file=out)
+    print(_table(["slug", "title", "rhythm", "exercises", "languages", ""], set_rows), file=out)
     return 0
 
 
@@ -117,7 +128,8 @@ def _preview_set(
 ) -> None:
     rendered = render_set(exercise_set, lang, therapist=_DEFAULT_THERAPIST.get(lang[:2], ""))
     print(f"{exercise_set.title_in(lang)}  [set: {exercise_set.slug}]", file=out)
-    print(rendered.frequency, file=out)
+    tag = _therapist_tag(library.set_is_therapist_only(exercise_set.slug), lang)
+    print(f"{rendered.frequency} · {tag}" if tag else rendered.frequency, file=out)
     print(file=out)
     print(_plain(rendered.description, as_html), file=out)
     print(file=out)
@@ -140,20 +152,37 @@ def preview(
     on: dt.date | None = None,
     as_html: bool = False,
     extra_dir: Path | None = None,
+    strict: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Print an exercise (or a set) rendered in ``lang``. Returns the exit code."""
+    """Print an exercise (or a set) rendered in ``lang``. Returns the exit code.
+
+    ``strict``: the caller named ``extra_dir``; if the file of ``slug`` there has
+    problems, fail rather than show a built-in exercise of the same name.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
-    library = _load(extra_dir, err)
+    skipped: list[LibraryProblem] = []
+    library = _load(extra_dir, err, skipped)
     if library is None:
+        return 1
+    if strict and any(problem.path.stem == slug for problem in skipped):
+        print(
+            f"{slug} has problems (listed above); fix them, then preview it again. "
+            f"`twofold exercises validate {extra_dir}` checks the whole folder.",
+            file=err,
+        )
         return 1
     exercise = library.exercise(slug)
     if exercise is None:
         exercise_set = library.set(slug)
         if exercise_set is None:
-            print(f"unknown exercise or set: {slug!r} (see `twofold exercises list`)", file=err)
+            hint = did_you_mean(slug, [*library.exercises, *library.sets])
+            print(
+                f"unknown exercise or set: {slug!r}{hint} (see `twofold exercises list`)",
+                file=err,
+            )
             return 1
         _preview_set(library, exercise_set, lang, as_html, out)
         return 0
@@ -172,13 +201,15 @@ def preview(
     if rendered.lang != lang:
         print(f"note: {slug} has no {lang!r} text; showing {rendered.lang!r}", file=err)
     details = [
-        category_label(exercise.category, rendered.lang),
+        category_label(exercise.category, rendered.lang, library.categories),
         f"{exercise.minutes} min",
         exercise.mode,
         exercise.response,
         f"visibility: {exercise.visibility}",
         f"languages: {', '.join(sorted(exercise.languages))}",
     ]
+    if exercise.therapist_only:
+        details.append(_therapist_tag(True, rendered.lang))
     print(f"{exercise.title_in(rendered.lang)}  [{exercise.slug}]", file=out)
     print(" · ".join(details), file=out)
     print(f"from: {exercise.origin}", file=out)
@@ -207,9 +238,10 @@ def validate(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Validate ``directory`` (or the built-in library plus ``extra_dir``).
+    """Validate ``directory`` (a folder or one file), or the built-in library plus ``extra_dir``.
 
-    Prints one line per problem on stderr and returns 1 if there are any.
+    Prints one line per problem and per warning on stderr; returns 1 if there
+    are problems (warnings alone don't fail).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -224,14 +256,19 @@ def validate(
 
     failed = False
     for path, base in targets:
-        problems = validate_library(path, base=base)
-        if problems:
+        report = check_path(path, base=base)
+        _print_problems(report.problems, err)
+        _print_problems(report.warnings, err, prefix="warning: ")
+        noted = ""
+        if report.warnings:
+            noted = f"; {_count(len(report.warnings), 'warning')} (see above)"
+        if report.problems:
             failed = True
-            _print_problems(problems, err)
-            count = len(problems)
-            print(f"{path}: {count} problem{'s' if count != 1 else ''} found", file=err)
+            count = len(report.problems)
+            print(f"{path}: {count} problem{'s' if count != 1 else ''} found{noted}", file=err)
         else:
-            exercises = len(library_files(path, EXERCISES_SUBDIR))
-            sets = len(library_files(path, SETS_SUBDIR))
-            print(f"OK: {path}: {_count(exercises, 'exercise')}, {_count(sets, 'set')}", file=out)
+            found = [_count(report.exercises, "exercise"), _count(report.sets, "set")]
+            if path.is_file():
+                found = [found[0] if report.exercises else found[1]]
+            print(f"OK: {path}: {', '.join(found)}{noted}", file=out)
     return 1 if failed else 0

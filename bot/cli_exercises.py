@@ -1,4 +1,4 @@
-"""``twofold exercises list | preview | validate``: tools for the exercise library.
+"""``twofold exercises list | preview | validate | catalogue``: tools for the exercise library.
 
 The lead's ``bot/cli.py`` calls :func:`register` on its subparsers and then
 ``sys.exit(args.func(args))``.
@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
+from bot.cli_exercise_catalogue import catalogue
 from bot.cli_exercise_output import list_library, preview, validate
+from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
 
-__all__ = ["list_library", "preview", "register", "validate"]
+__all__ = ["catalogue", "list_library", "preview", "register", "validate"]
 
 ENV_EXERCISES_DIR = "EXERCISES_DIR"
 
@@ -44,13 +47,38 @@ def _iso_date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def _extra_dir(args: argparse.Namespace) -> Path | None:
+    """``--dir`` if given, else ``EXERCISES_DIR``."""
+    return Path(args.dir) if getattr(args, "dir", None) else env_extra_dir()
+
+
 def _run_list(args: argparse.Namespace) -> int:
-    return list_library(extra_dir=env_extra_dir(), lang=args.lang)
+    return list_library(extra_dir=_extra_dir(args), lang=args.lang)
+
+
+def _preview_target(args: argparse.Namespace) -> tuple[str, Path | None] | str:
+    """The slug and folder to preview; a message instead when a file path can't be used."""
+    path = Path(args.slug)
+    if path.suffix not in (".yaml", ".yml") and not path.is_file():
+        return args.slug, _extra_dir(args)
+    if not path.is_file():
+        return f"file not found: {path}"
+    if path.parent.name not in (EXERCISES_SUBDIR, SETS_SUBDIR):
+        return (
+            f"{path} must be inside an {EXERCISES_SUBDIR}/ or {SETS_SUBDIR}/ folder to be "
+            f"previewed (for example my-exercises/{EXERCISES_SUBDIR}/{path.name})"
+        )
+    return path.stem, path.parent.parent
 
 
 def _run_preview(args: argparse.Namespace) -> int:
+    target = _preview_target(args)
+    if isinstance(target, str):
+        print(target, file=sys.stderr)
+        return 1
+    slug, extra_dir = target
     return preview(
-        args.slug,
+        slug,
         lang=args.lang,
         recipient=args.as_partner,
         partner=args.partner,
@@ -58,7 +86,8 @@ def _run_preview(args: argparse.Namespace) -> int:
         day=args.day,
         on=args.date,
         as_html=args.html,
-        extra_dir=env_extra_dir(),
+        extra_dir=extra_dir,
+        strict=extra_dir is not None and extra_dir != env_extra_dir(),
     )
 
 
@@ -67,24 +96,47 @@ def _run_validate(args: argparse.Namespace) -> int:
     return validate(directory, extra_dir=env_extra_dir() if directory is None else None)
 
 
+def _run_catalogue(args: argparse.Namespace) -> int:
+    return catalogue(
+        extra_dir=Path(args.dir) if args.dir else None,
+        write=Path(args.write) if args.write else None,
+        check=Path(args.check) if args.check else None,
+    )
+
+
+def _add_dir_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--dir",
+        default=None,
+        metavar="PATH",
+        help=f"{what} this library folder too (instead of ${ENV_EXERCISES_DIR})",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``exercises`` command (``list``, ``preview``, ``validate``)."""
+    """Add the ``exercises`` command (``list``, ``preview``, ``validate``, ``catalogue``)."""
     parser = subparsers.add_parser(
         "exercises",
         help="list, preview and validate the exercise library",
         description=(
             "Tools for the exercise library. list and preview include the operator's "
-            f"extra directory from ${ENV_EXERCISES_DIR} when it is set."
+            f"extra directory from ${ENV_EXERCISES_DIR} when it is set (or --dir PATH)."
         ),
     )
     commands = parser.add_subparsers(dest="exercises_command", metavar="COMMAND", required=True)
 
     list_parser = commands.add_parser("list", help="table of exercises and sets")
     list_parser.add_argument("--lang", default="en", help="language of the titles (default: en)")
+    _add_dir_option(list_parser, "list")
     list_parser.set_defaults(func=_run_list)
 
     preview_parser = commands.add_parser("preview", help="print an exercise or set as sent")
-    preview_parser.add_argument("slug", help="exercise or set slug")
+    preview_parser.add_argument(
+        "slug",
+        metavar="SLUG_OR_FILE",
+        help="exercise or set slug, or the path of its file (e.g. my-exercises/exercises/x.yaml)",
+    )
+    _add_dir_option(preview_parser, "look in")
     preview_parser.add_argument("--lang", default="en", help="language (default: en)")
     preview_parser.add_argument(
         "--as-partner", default="Alex", metavar="NAME", help="name of the person receiving it"
@@ -106,12 +158,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     validate_parser = commands.add_parser(
         "validate",
-        help="check a library directory; exits 1 listing every problem",
+        help="check a library folder or one file; exits 1 listing every problem",
         description=(
-            "Check every exercise and set file. Without DIR: the built-in library and "
-            f"${ENV_EXERCISES_DIR} if set. With DIR: that directory (its sets may use "
-            "built-in exercises)."
+            "Check every exercise and set file and list every problem and warning in one "
+            f"run. Without PATH: the built-in library and ${ENV_EXERCISES_DIR} if set. "
+            "With PATH: that folder or that single file (its sets may use built-in "
+            "exercises). Warnings (such as gendered Spanish) don't fail."
         ),
     )
-    validate_parser.add_argument("dir", nargs="?", default=None, metavar="DIR")
+    validate_parser.add_argument("dir", nargs="?", default=None, metavar="PATH")
     validate_parser.set_defaults(func=_run_validate)
+
+    catalogue_parser = commands.add_parser(
+        "catalogue",
+        help="print the library as Markdown tables (for docs/exercises.md)",
+        description=(
+            "Print the catalogue (exercises and sets) and the categories as Markdown: the "
+            "built-in library, plus --dir if given. --write FILE replaces the generated "
+            "blocks of FILE; --check FILE exits 1 if they are out of date."
+        ),
+    )
+    catalogue_parser.add_argument("--dir", default=None, metavar="PATH")
+    catalogue_parser.add_argument("--write", default=None, metavar="FILE")
+    catalogue_parser.add_argument("--check", default=None, metavar="FILE")
+    catalogue_parser.set_defaults(func=_run_catalogue)

@@ -155,8 +155,8 @@ def test_broken_operator_file_is_reported_and_skipped(tmp_path: Path) -> None:
     assert by_file == {
         (bad, "mode"),
         (bad_override, "reminder.es"),
-        (bad_set, "schedule[1].exercise"),
-        (uses_broken, "schedule[0].exercise"),
+        (bad_set, "schedule entry 2, exercise"),
+        (uses_broken, "schedule entry 1, exercise"),
     }
     library = result.library
     assert "good-one" in library.exercises
@@ -316,7 +316,7 @@ def test_days_shorthand_and_duplicates(tmp_path: Path) -> None:
     )
     problems = validate_library(tmp_path, base=builtin_exercises_dir())
     assert [(p.field, p.message) for p in problems] == [
-        ("schedule[1]", "'open-ended-question' is already scheduled on day 3")
+        ("schedule entry 2", "'open-ended-question' is already scheduled on day 3")
     ]
 
 

@@ -33,9 +33,9 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "exercises/markup-in-title.yaml": ("title.en", "plain text"),
     "exercises/shared-private.yaml": ("visibility", "shared"),
     "exercises/too-many-choices.yaml": ("choices", "2 to 5"),
-    "sets/missing-exercise.yaml": ("schedule[1].exercise", "unknown exercise 'no-such-exercise'"),
-    "sets/uses-broken-exercise.yaml": ("schedule[0].exercise", "its file has problems"),
-    "sets/bad-day.yaml": ("schedule[0].day", "between 1 and"),
+    "sets/missing-exercise.yaml": ("schedule entry 2, exercise", "unknown exercise 'no-such-exercise'"),
+    "sets/uses-broken-exercise.yaml": ("schedule entry 1, exercise", "its file has problems"),
+    "sets/bad-day.yaml": ("schedule entry 1, day", "between 1 and"),
     "sets/short-length.yaml": ("length_days", "schedule goes up to day 2"),
     "sets/set-missing-translation.yaml": ("description.es", "missing translation"),
     "sets/set-template-variable.yaml": ("description.en", "'recipient' is undefined"),
@@ -82,7 +82,7 @@ def test_no_other_problems(problems: list[LibraryProblem]) -> None:
 def test_without_base_sets_cannot_use_builtin_exercises() -> None:
     problems = validate_library(BROKEN)
     fields = {(_relative(p), p.field) for p in problems}
-    assert ("sets/bad-day.yaml", "schedule[1].exercise") in fields
+    assert ("sets/bad-day.yaml", "schedule entry 2, exercise") in fields
 
 
 def test_missing_directory(tmp_path: Path) -> None:

@@ -3,9 +3,9 @@
 This is a domain layer: it never imports ``telegram``. See docs/exercises.md.
 """
 
+from bot.library.categories import CATEGORIES, category_label
 from bot.library.loader import load_library, scan_directory
 from bot.library.models import (
-    CATEGORIES,
     MODES,
     REQUIRED_LANGUAGES,
     RESPONSE_TYPES,
@@ -20,7 +20,6 @@ from bot.library.models import (
     ResponseType,
     SetItem,
     Visibility,
-    category_label,
     pick_language,
 )
 from bot.library.paths import builtin_exercises_dir

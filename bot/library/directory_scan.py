@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.library.categories import CATEGORIES, CATEGORIES_FILE, Categories, read_categories
 from bot.library.exercise_checks import load_exercise_file
 from bot.library.models import Exercise, ExerciseSet, LibraryProblem
 from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
-from bot.library.set_checks import check_set
-from bot.library.yaml_files import read_yaml
+from bot.library.set_checks import load_set_file
 
-__all__ = ["ScanResult", "library_files", "scan_directory"]
+__all__ = ["ScanResult", "folder_categories", "library_files", "scan_directory"]
 
 
 def library_files(directory: Path, subdir: str) -> list[Path]:
@@ -34,16 +34,37 @@ class ScanResult:
     exercises: dict[str, Exercise] = field(default_factory=dict)
     sets: dict[str, ExerciseSet] = field(default_factory=dict)
     problems: list[LibraryProblem] = field(default_factory=list)
+    #: Worth a look, but the files load (e.g. gendered Spanish).
+    warnings: list[LibraryProblem] = field(default_factory=list)
+    #: The vocabulary the exercises were checked against (inherited plus this folder's).
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def folder_categories(
+    directory: Path, inherited: Categories | None, problems: list[LibraryProblem]
+) -> dict[str, dict[str, str]]:
+    """``inherited`` (the built-in vocabulary by default) plus ``directory/categories.yaml``."""
+    base = CATEGORIES if inherited is None else inherited
+    own, own_problems = read_categories(directory / CATEGORIES_FILE)
+    problems.extend(own_problems)
+    merged = {slug: dict(labels) for slug, labels in base.items()}
+    merged.update(own)
+    return merged
 
 
 def scan_directory(
-    directory: Path, *, builtin: bool, known: Mapping[str, Exercise] | None = None
+    directory: Path,
+    *,
+    builtin: bool,
+    known: Mapping[str, Exercise] | None = None,
+    known_categories: Categories | None = None,
 ) -> ScanResult:
     """Read and check every file of a library directory.
 
     Files with problems are left out of the result and their problems listed.
     Sets may also use the exercises in ``known`` (the built-in library when
-    scanning an operator directory).
+    scanning an operator directory); exercises may use the categories in
+    ``known_categories`` (the built-in ones by default) and the folder's own.
     """
     result = ScanResult()
     if not directory.is_dir():
@@ -54,15 +75,20 @@ def scan_directory(
             LibraryProblem(
                 directory,
                 None,
-                f"no {EXERCISES_SUBDIR}/ or {SETS_SUBDIR}/ folder in this directory",
+                f"no {EXERCISES_SUBDIR}/ or {SETS_SUBDIR}/ folder in this directory "
+                f"(put exercise files in {EXERCISES_SUBDIR}/ and set files in {SETS_SUBDIR}/)",
             )
         )
         return result
+    result.categories = folder_categories(directory, known_categories, result.problems)
 
     origins: dict[str, Path] = {}
     broken: set[str] = set()
     for path in library_files(directory, EXERCISES_SUBDIR):
-        exercise, problems = load_exercise_file(path, builtin=builtin)
+        exercise, problems, warnings = load_exercise_file(
+            path, builtin=builtin, categories=result.categories
+        )
+        result.warnings.extend(warnings)
         if exercise is not None and exercise.slug in origins:
             problems = [
                 LibraryProblem(
@@ -80,13 +106,10 @@ def scan_directory(
     available = {**(known or {}), **result.exercises}
     set_origins: dict[str, Path] = {}
     for path in library_files(directory, SETS_SUBDIR):
-        problems = []
-        data = read_yaml(path, problems)
-        exercise_set = None
-        if data is not None:
-            exercise_set, problems = check_set(
-                path, data, builtin=builtin, known=available, broken=frozenset(broken)
-            )
+        exercise_set, problems, warnings = load_set_file(
+            path, builtin=builtin, known=available, broken=frozenset(broken)
+        )
+        result.warnings.extend(warnings)
         if exercise_set is not None and exercise_set.slug in set_origins:
             problems = [
                 LibraryProblem(

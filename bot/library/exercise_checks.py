@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -14,10 +15,10 @@ from bot.library.file_checker import (
     MIN_CHOICES,
     TEMPLATE_FIELDS,
     FileChecker,
+    did_you_mean,
     sample_contexts,
 )
 from bot.library.models import (
-    CATEGORIES,
     MODES,
     RESPONSE_TYPES,
     VISIBILITIES,
@@ -31,12 +32,16 @@ from bot.library.render import TEMPLATE_VARIABLES
 from bot.library.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from bot.library.yaml_files import read_yaml
 
-__all__ = ["check_exercise", "load_exercise_file"]
+__all__ = ["Checked", "check_exercise", "load_exercise_file"]
+
+#: What checking a file gives: the exercise (None if broken), its problems, its warnings.
+Checked = tuple[Exercise | None, list[LibraryProblem], list[LibraryProblem]]
 
 
 def check_exercise(
-    path: Path, data: dict[str, Any], *, builtin: bool
-) -> tuple[Exercise | None, list[LibraryProblem]]:
+    path: Path, data: dict[str, Any], *, builtin: bool, categories: Mapping[str, object]
+) -> Checked:
+    """Check an exercise's fields against the ``categories`` vocabulary."""
     check = FileChecker(path)
     check.unknown_fields(data, EXERCISE_FIELDS)
     check.require(data, EXERCISE_FIELDS)
@@ -44,9 +49,12 @@ def check_exercise(
     title = check.localised_map("title", data.get("title"), plain=True, max_length=MAX_TITLE_LENGTH)
 
     category = data.get("category")
-    if category is not None and category not in CATEGORIES:
+    if category is not None and (not isinstance(category, str) or category not in categories):
         check.add(
-            "category", f"unknown category {category!r} (expected one of: {', '.join(CATEGORIES)})"
+            "category",
+            f"unknown category {category!r}{did_you_mean(category, categories)} "
+            f"(expected one of: {', '.join(categories)}; "
+            "a folder can add its own in categories.yaml)",
         )
     minutes = None
     if data.get("minutes") is not None:
@@ -93,6 +101,11 @@ def check_exercise(
         check.add("choices", "choices are only used with response: choice")
 
     languages = check.translations()
+    for name in ("title", *TEMPLATE_FIELDS):
+        check.spanish(name, data.get(name))
+    if isinstance(raw_choices, list):
+        for index, raw in enumerate(raw_choices):
+            check.spanish(f"choices[{index}]", raw)
 
     contexts = {lang: list(sample_contexts(lang)) for lang in languages}
     renders = {
@@ -122,7 +135,8 @@ def check_exercise(
         or response is None
         or visibility is None
     ):
-        return None, check.problems or [LibraryProblem(path, None, "could not be read")]
+        problems = check.problems or [LibraryProblem(path, None, "could not be read")]
+        return None, problems, check.warnings
     return (
         Exercise(
             slug=slug,
@@ -144,32 +158,38 @@ def check_exercise(
             therapist_only=therapist_only is True,
         ),
         [],
+        check.warnings,
     )
 
 
 # Checking an exercise renders every template many times; remember the result
-# for unchanged files (the key includes the file's whole text).
-_EXERCISE_CACHE: dict[tuple[Path, bool, bytes], tuple[Exercise | None, list[LibraryProblem]]] = {}
+# for unchanged files (the key includes the file's whole text and the vocabulary).
+_EXERCISE_CACHE: dict[tuple[Path, bool, bytes, frozenset[str]], Checked] = {}
 _EXERCISE_CACHE_SIZE: Final = 2048
 
 
-def load_exercise_file(
-    path: Path, *, builtin: bool
-) -> tuple[Exercise | None, list[LibraryProblem]]:
+def load_exercise_file(path: Path, *, builtin: bool, categories: Mapping[str, object]) -> Checked:
+    """Read and check one exercise file (every problem, even after a YAML error)."""
     try:
-        key = (path, builtin, path.read_bytes())
+        key = (path, builtin, path.read_bytes(), frozenset(categories))
     except OSError:
         key = None
     if key is not None and key in _EXERCISE_CACHE:
-        cached, cached_problems = _EXERCISE_CACHE[key]
-        return cached, list(cached_problems)
+        cached, cached_problems, cached_warnings = _EXERCISE_CACHE[key]
+        return cached, list(cached_problems), list(cached_warnings)
     problems: list[LibraryProblem] = []
+    warnings: list[LibraryProblem] = []
     data = read_yaml(path, problems)
     exercise = None
     if data is not None:
-        exercise, problems = check_exercise(path, data, builtin=builtin)
+        exercise, more, warnings = check_exercise(
+            path, data, builtin=builtin, categories=categories
+        )
+        problems += more
+    if problems:
+        exercise = None  # a YAML error repaired for checking still breaks the file
     if key is not None:
         if len(_EXERCISE_CACHE) >= _EXERCISE_CACHE_SIZE:
             _EXERCISE_CACHE.clear()
-        _EXERCISE_CACHE[key] = (exercise, list(problems))
-    return exercise, problems
+        _EXERCISE_CACHE[key] = (exercise, list(problems), list(warnings))
+    return exercise, problems, warnings

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, cast
@@ -14,6 +15,7 @@ from jinja2.exceptions import SecurityError
 
 from bot.library.models import REQUIRED_LANGUAGES, LibraryProblem
 from bot.library.render import compile_template, render_template, weekday_name
+from bot.library.spanish_forms import gendered_forms
 from bot.library.telegram_html import MAX_MESSAGE_LENGTH, check_telegram_html, visible_length
 
 SLUG_RE: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -59,6 +61,21 @@ SET_FIELDS: Final[Mapping[str, bool]] = {
 TEMPLATE_FIELDS: Final = ("prompt", "follow_up", "reminder", "rationale")
 
 
+def did_you_mean(value: object, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a near miss among ``options``, else ``""``."""
+    if not isinstance(value, str):
+        return ""
+    choices = list(options)
+    lowered = {option.lower(): option for option in choices}
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    if not close:
+        # "follow up" or "Follow-Up" for follow_up: compare without separators.
+        squashed = {re.sub(r"[\W_]", "", o.lower()): o for o in choices}
+        hit = squashed.get(re.sub(r"[\W_]", "", value.lower()))
+        return f" (did you mean {hit!r}?)" if hit else ""
+    return f" (did you mean {lowered[close[0]]!r}?)"
+
+
 def sample_contexts(lang: str) -> Iterator[dict[str, object]]:
     """Contexts used to test-render every template: ordinary and hostile names."""
     monday = dt.date(2026, 11, 23)
@@ -96,17 +113,25 @@ class FileChecker:
 
     path: Path
     problems: list[LibraryProblem] = field(default_factory=list)
+    #: Things worth a second look that don't stop the file from loading.
+    warnings: list[LibraryProblem] = field(default_factory=list)
     # localised maps seen in this file: field name -> languages present
     localised: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def add(self, field_name: str | None, message: str) -> None:
         self.problems.append(LibraryProblem(self.path, field_name, message))
 
+    def warn(self, field_name: str | None, message: str) -> None:
+        self.warnings.append(LibraryProblem(self.path, field_name, message))
+
     def unknown_fields(self, data: Mapping[Any, Any], known: Mapping[str, bool]) -> None:
         for key in data:
             if key not in known:
-                expected = ", ".join(known)
-                self.add(str(key), f"unknown field (expected one of: {expected})")
+                hint = did_you_mean(key, known)
+                if hint:
+                    self.add(str(key), f"unknown field{hint}")
+                else:
+                    self.add(str(key), f"unknown field (expected one of: {', '.join(known)})")
 
     def require(self, data: Mapping[Any, Any], known: Mapping[str, bool]) -> None:
         for key, required in known.items():
@@ -134,7 +159,8 @@ class FileChecker:
         if value is None:
             return None
         if value not in options:
-            self.add(key, f"unknown {key} {value!r} (expected one of: {', '.join(options)})")
+            hint = did_you_mean(value, options)
+            self.add(key, f"unknown {key} {value!r}{hint} (expected one of: {', '.join(options)})")
             return None
         return cast(str, value)
 
@@ -192,6 +218,15 @@ class FileChecker:
             frozenset(k for k in value if isinstance(k, str)) if not ok else frozenset()
         )
         return texts if ok else None
+
+    def spanish(self, name: str, value: object) -> None:
+        """Warn about gendered forms in the Spanish texts of a {language: text} map."""
+        if not isinstance(value, dict):
+            return
+        for lang, text in value.items():
+            if isinstance(lang, str) and lang.split("-")[0] == "es" and isinstance(text, str):
+                for message in gendered_forms(text):
+                    self.warn(f"{name}.{lang}", message)
 
     def translations(self) -> frozenset[str]:
         """Check every localised text has the same languages (at least the required ones)."""

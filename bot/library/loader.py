@@ -36,7 +36,7 @@ def load_library(extra_dir: Path | None = None, *, builtin_dir: Path | None = No
     A problem in a built-in file raises :class:`LibraryError` listing every
     problem. Problems in operator files are returned as ``warnings`` and those
     files are skipped; operator exercises and sets override built-in ones with
-    the same slug.
+    the same slug, and the operator's ``categories.yaml`` adds categories.
     """
     base_dir = builtin_dir if builtin_dir is not None else builtin_exercises_dir()
     base = scan_directory(base_dir, builtin=True)
@@ -47,14 +47,20 @@ def load_library(extra_dir: Path | None = None, *, builtin_dir: Path | None = No
 
     exercises = dict(base.exercises)
     sets = dict(base.sets)
+    categories = base.categories
     warnings: list[LibraryProblem] = []
     if extra_dir is not None:
-        extra = scan_directory(extra_dir, builtin=False, known=base.exercises)
+        extra = scan_directory(
+            extra_dir, builtin=False, known=base.exercises, known_categories=base.categories
+        )
         warnings = extra.problems
         exercises.update(extra.exercises)
         sets.update(extra.sets)
+        if extra.categories:
+            categories = extra.categories
     library = Library(
         exercises=dict(sorted(exercises.items())),
         sets=dict(sorted(sets.items())),
+        categories=categories,
     )
     return LoadResult(library=library, warnings=warnings)

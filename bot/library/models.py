@@ -10,7 +10,6 @@ from typing import Final, Literal, get_args
 from bot.library.set_rhythm import frequency_summary
 
 __all__ = [
-    "CATEGORIES",
     "FALLBACK_LANGUAGE",
     "MODES",
     "REQUIRED_LANGUAGES",
@@ -26,7 +25,6 @@ __all__ = [
     "ResponseType",
     "SetItem",
     "Visibility",
-    "category_label",
     "pick_language",
 ]
 
@@ -41,34 +39,6 @@ VISIBILITIES: Final[tuple[str, ...]] = get_args(Visibility)
 FALLBACK_LANGUAGE: Final = "en"
 #: Every text in every exercise and set must exist in at least these languages.
 REQUIRED_LANGUAGES: Final[tuple[str, ...]] = ("en", "es")
-
-#: The fixed category vocabulary, with display names.
-CATEGORIES: Final[Mapping[str, Mapping[str, str]]] = {
-    "appreciation": {"en": "Gratitude and appreciation", "es": "Gratitud y aprecio"},
-    "listening": {"en": "Listening", "es": "Escucha"},
-    "knowing-each-other": {"en": "Knowing each other", "es": "Conocerse"},
-    "connection": {"en": "Connection and rituals", "es": "Conexión y rituales"},
-    "conflict": {"en": "Gentle conflict", "es": "Conflicto con cuidado"},
-    "repair": {"en": "Repair", "es": "Reparar"},
-    "calm": {"en": "Stress and calming down", "es": "Estrés y calma"},
-    "interpersonal-skills": {
-        "en": "Interpersonal skills (DBT)",
-        "es": "Habilidades interpersonales (DBT)",
-    },
-    "values-and-boundaries": {"en": "Values and boundaries", "es": "Valores y límites"},
-    "check-in": {"en": "Check-ins", "es": "Revisiones"},
-    "self-and-family": {"en": "Self and family history", "es": "Historia personal y familiar"},
-    "safety": {"en": "Safety", "es": "Seguridad"},
-    "emotions": {"en": "Emotions", "es": "Emociones"},
-    "closeness": {"en": "Intimacy and closeness", "es": "Intimidad y cercanía"},
-    "culture-and-identity": {"en": "Culture and identity", "es": "Cultura e identidad"},
-    "trust": {"en": "Rebuilding trust", "es": "Reconstruir la confianza"},
-    "everyday-life": {
-        "en": "Everyday life and shared load",
-        "es": "Vida diaria y carga compartida",
-    },
-    "therapy-goals": {"en": "Goals and therapy", "es": "Metas y terapia"},
-}
 
 
 def pick_language(texts: Mapping[str, str], lang: str) -> str:
@@ -87,20 +57,12 @@ def pick_language(texts: Mapping[str, str], lang: str) -> str:
     return next(iter(sorted(texts)))
 
 
-def category_label(category: str, lang: str) -> str:
-    """Display name of a category in ``lang`` (the slug itself if unknown)."""
-    labels = CATEGORIES.get(category)
-    if not labels:
-        return category
-    return labels[pick_language(labels, lang)]
-
-
 @dataclass(frozen=True)
 class LibraryProblem:
     """One problem in one library file: ``path: field: message``.
 
-    ``field`` is a dotted path into the file (``prompt.es``,
-    ``schedule[2].exercise``) or None for problems with the whole file.
+    ``field`` names the place in the file (``prompt.es``, ``schedule entry 3,
+    exercise``: entries counted from 1) or is None for the whole file.
     """
 
     path: Path
@@ -253,12 +215,31 @@ class Library:
 
     exercises: dict[str, Exercise] = field(default_factory=dict)
     sets: dict[str, ExerciseSet] = field(default_factory=dict)
+    #: The category vocabulary (built-in plus the operator's): slug -> {language: name}.
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def exercise(self, slug: str) -> Exercise | None:
         return self.exercises.get(slug)
 
     def set(self, slug: str) -> ExerciseSet | None:
         return self.sets.get(slug)
+
+    def set_is_therapist_only(self, slug: str) -> bool:
+        """True for a therapist-only set, or one that schedules a therapist-only exercise."""
+        exercise_set = self.sets.get(slug)
+        if exercise_set is None:
+            return False
+        return exercise_set.therapist_only or any(
+            exercise.therapist_only for exercise in self.exercises_in_set(slug)
+        )
+
+    def suggestable_sets(self) -> list[ExerciseSet]:
+        """Sets a list shown to partners may offer: never therapist-only ones (sorted by slug)."""
+        return [s for slug, s in sorted(self.sets.items()) if not self.set_is_therapist_only(slug)]
+
+    def suggestable_exercises(self) -> list[Exercise]:
+        """Exercises a list shown to partners may offer: never therapist-only ones."""
+        return [e for _, e in sorted(self.exercises.items()) if not e.therapist_only]
 
     def exercises_in_set(self, slug: str) -> list[Exercise]:
         """Distinct exercises of a set in schedule order ([] for an unknown set)."""

@@ -12,11 +12,13 @@ from bot.library.file_checker import (
     MAX_TITLE_LENGTH,
     SET_FIELDS,
     FileChecker,
+    did_you_mean,
 )
 from bot.library.models import Exercise, ExerciseSet, LibraryProblem, SetItem
 from bot.library.render import SET_TEMPLATE_VARIABLES
+from bot.library.yaml_files import read_yaml
 
-__all__ = ["check_set"]
+__all__ = ["check_set", "load_set_file"]
 
 
 def check_set(
@@ -26,7 +28,8 @@ def check_set(
     builtin: bool,
     known: Mapping[str, Exercise],
     broken: frozenset[str],
-) -> tuple[ExerciseSet | None, list[LibraryProblem]]:
+) -> tuple[ExerciseSet | None, list[LibraryProblem], list[LibraryProblem]]:
+    """Check a set's fields; its schedule may use the exercises in ``known``."""
     check = FileChecker(path)
     check.unknown_fields(data, SET_FIELDS)
     check.require(data, SET_FIELDS)
@@ -60,6 +63,16 @@ def check_set(
             length_days = length
 
     languages = check.translations()
+    check.spanish("title", data.get("title"))
+    check.spanish("description", data.get("description"))
+    if therapist_only is not True:
+        for slug_ in dict.fromkeys(item.exercise for item in items):
+            if known[slug_].therapist_only:
+                check.warn(
+                    "therapist_only",
+                    f"the set uses the therapist-only exercise {slug_!r}, so it is treated as "
+                    "therapist-only too; add therapist_only: true to say so",
+                )
     contexts: dict[str, list[dict[str, object]]] = {
         lang: [
             {"therapist": "Dr. Rivera", "lang": lang},
@@ -71,7 +84,8 @@ def check_set(
     check.template("description", description, SET_TEMPLATE_VARIABLES, contexts)
 
     if check.problems or slug is None or title is None or description is None or not items:
-        return None, check.problems or [LibraryProblem(path, None, "could not be read")]
+        problems = check.problems or [LibraryProblem(path, None, "could not be read")]
+        return None, problems, check.warnings
     return (
         ExerciseSet(
             slug=slug,
@@ -85,6 +99,7 @@ def check_set(
             therapist_only=therapist_only is True,
         ),
         [],
+        check.warnings,
     )
 
 
@@ -97,36 +112,41 @@ def check_schedule(
     items: list[SetItem] = []
     seen: set[SetItem] = set()
     for index, entry in enumerate(schedule):
-        where = f"schedule[{index}]"
+        # Counted from 1, like the entries a person sees in the file.
+        where = f"schedule entry {index + 1}"
         if not isinstance(entry, dict):
             check.add(where, "must be a mapping like {day: 1, exercise: some-slug}")
             continue
         for key in entry:
             if key not in ("day", "days", "exercise"):
-                check.add(f"{where}.{key}", "unknown field (expected day or days, and exercise)")
+                hint = did_you_mean(key, ("day", "days", "exercise"))
+                check.add(
+                    f"{where}, {key}", f"unknown field{hint} (expected day or days, and exercise)"
+                )
         exercise = entry.get("exercise")
         if exercise is None:
-            check.add(f"{where}.exercise", "missing required field")
+            check.add(f"{where}, exercise", "missing required field")
         elif not isinstance(exercise, str) or exercise not in known:
-            hint = (
-                " (its file has problems, see above)"
-                if isinstance(exercise, str) and exercise in broken
-                else ""
-            )
-            check.add(f"{where}.exercise", f"unknown exercise {exercise!r}{hint}")
+            if isinstance(exercise, str) and exercise in broken:
+                hint = " (its file has problems, see above)"
+            else:
+                hint = did_you_mean(exercise, known)
+            check.add(f"{where}, exercise", f"unknown exercise {exercise!r}{hint}")
             exercise = None
 
         days: list[int] = []
         if ("day" in entry) == ("days" in entry):
-            check.add(f"{where}.day", "give either day: N or days: [N, M, …]")
+            check.add(f"{where}, day", "give either day: N or days: [N, M, …]")
         elif "day" in entry:
-            day = check.integer(f"{where}.day", entry["day"], 1, MAX_SET_DAYS)
+            day = check.integer(f"{where}, day", entry["day"], 1, MAX_SET_DAYS)
             days = [day] if day is not None else []
         elif not isinstance(entry["days"], list) or not entry["days"]:
-            check.add(f"{where}.days", "must be a non-empty list of day numbers")
+            check.add(f"{where}, days", "must be a non-empty list of day numbers")
         else:
             for position, raw_day in enumerate(entry["days"]):
-                day = check.integer(f"{where}.days[{position}]", raw_day, 1, MAX_SET_DAYS)
+                day = check.integer(
+                    f"{where}, days (number {position + 1})", raw_day, 1, MAX_SET_DAYS
+                )
                 if day is not None:
                     days.append(day)
         if exercise is None:
@@ -139,3 +159,19 @@ def check_schedule(
             seen.add(item)
             items.append(item)
     return items
+
+
+def load_set_file(
+    path: Path, *, builtin: bool, known: Mapping[str, Exercise], broken: frozenset[str]
+) -> tuple[ExerciseSet | None, list[LibraryProblem], list[LibraryProblem]]:
+    """Read and check one set file (every problem, even after a YAML error)."""
+    problems: list[LibraryProblem] = []
+    warnings: list[LibraryProblem] = []
+    data = read_yaml(path, problems)
+    exercise_set = None
+    if data is not None:
+        exercise_set, more, warnings = check_set(
+            path, data, builtin=builtin, known=known, broken=broken
+        )
+        problems += more
+    return (None if problems else exercise_set), problems, warnings

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.library.models import LibraryProblem
+from bot.library.yaml_pitfalls import find_yaml_pitfalls
 
 __all__ = ["read_yaml"]
 
@@ -55,9 +57,21 @@ _YamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 _YAML_TIP = "tip: write each text as a `|` block on its own indented lines, or in quotes"
+_FLOW_TIP = (
+    "tip: a text inside {…} or […] can't contain `:` or `,`; write it on its own line "
+    'in quotes instead, e.g. en: "Repair: a first step"'
+)
 
 
 def read_yaml(path: Path, problems: list[LibraryProblem]) -> dict[str, Any] | None:
+    """Parse a library file; add every problem found to ``problems``.
+
+    With a YAML syntax error the data may still be returned: when the errors are
+    ones we recognise (tabs, an unquoted ``: `` in a text), the file is parsed
+    again with them repaired so that the rest of it can be checked in the same
+    run. Callers must treat the file as broken whenever ``problems`` grew.
+    """
+
     def fail(message: str) -> None:
         problems.append(LibraryProblem(path, None, message))
 
@@ -70,15 +84,11 @@ def read_yaml(path: Path, problems: list[LibraryProblem]) -> dict[str, Any] | No
         fail(f"can't read the file: {exc.strerror or exc}")
         return None
     try:
-        data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _parse(text)
     except yaml.MarkedYAMLError as exc:
-        where = ""
-        if exc.problem_mark is not None:
-            mark = exc.problem_mark
-            where = f" on line {mark.line + 1}, column {mark.column + 1}"
-        tip = "" if isinstance(exc, yaml.constructor.ConstructorError) else f" ({_YAML_TIP})"
-        fail(f"invalid YAML{where}: {exc.problem or exc}{tip}")
-        return None
+        data = _recover(text, exc, fail)
+        if data is None:
+            return None
     except yaml.YAMLError as exc:
         fail(f"invalid YAML: {exc}")
         return None
@@ -89,3 +99,51 @@ def read_yaml(path: Path, problems: list[LibraryProblem]) -> dict[str, Any] | No
         fail("expected a mapping of fields (slug: …, title: …) at the top level")
         return None
     return data
+
+
+def _parse(text: str) -> Any:
+    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _error_line(exc: yaml.MarkedYAMLError) -> int | None:
+    return exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+
+
+def _describe(exc: yaml.MarkedYAMLError, tip: str | None) -> str:
+    where = ""
+    if exc.problem_mark is not None:
+        mark = exc.problem_mark
+        where = f" on line {mark.line + 1}, column {mark.column + 1}"
+    message = f"invalid YAML{where}: {exc.problem or exc}"
+    return f"{message} ({tip})" if tip else message
+
+
+def _recover(text: str, exc: yaml.MarkedYAMLError, fail: Callable[[str], None]) -> Any:
+    """Report a YAML error plainly, then parse a repaired copy to check the rest."""
+    issues = find_yaml_pitfalls(text)
+    line = _error_line(exc)
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        tip: str | None = None  # a duplicate key: the message says it all
+    elif line in issues:
+        tip = issues[line].tip
+    elif "flow" in str(exc.context or ""):
+        tip = _FLOW_TIP
+    else:
+        tip = _YAML_TIP
+    fail(_describe(exc, tip))
+    for number, issue in sorted(issues.items()):
+        if number != line:
+            fail(f"line {number}: {issue.tip}")
+    if not issues or line not in issues:
+        return None
+    repaired = text.splitlines()
+    for number, issue in issues.items():
+        repaired[number - 1] = issue.repaired
+    try:
+        return _parse("\n".join(repaired) + "\n")
+    except yaml.MarkedYAMLError as again:
+        if _error_line(again) not in issues:
+            fail(_describe(again, _YAML_TIP))
+        return None
+    except yaml.YAMLError:
+        return None
