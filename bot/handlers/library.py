@@ -27,13 +27,31 @@ RESPONSES = {
 SAMPLE_RECIPIENT, SAMPLE_PARTNER = "Alex", "Sam"
 
 
+def _tagged(title: str, therapist_only: bool, me: Caller) -> str:
+    """A button label, marked when the item is for therapists to assign only."""
+    if not therapist_only:
+        return title
+    tag = me._("therapist only")
+    return f"{title} · {tag}"
+
+
 def _sets_menu(library: Library, me: Caller) -> tuple[str, list[list[tuple[str, str]]]]:
     lang = me.identity.language
     rows = [
-        [(exercise_set.title_in(lang), f"lib:set:{slug}")]
+        [
+            (
+                _tagged(exercise_set.title_in(lang), library.set_is_therapist_only(slug), me),
+                f"lib:set:{slug}",
+            )
+        ]
         for slug, exercise_set in sorted(library.sets.items())
     ]
     return me._("Exercise sets. Tap one to see its exercises."), rows
+
+
+THERAPIST_ONLY_NOTE = N_(
+    "Therapist only: never suggested to partners. Assign it when you judge it fits."
+)
 
 
 async def show_library(update: Update, context: TwofoldContext) -> None:
@@ -63,11 +81,12 @@ async def on_library_button(update: Update, context: TwofoldContext) -> None:
         text, rows = _sets_menu(library, me)
     elif kind == "set" and exercise_set is not None:
         rendered = render_set(exercise_set, lang, therapist=therapist)
-        text = "\n\n".join(
-            [f"<b>{esc(rendered.title)}</b> — {esc(rendered.frequency)}", rendered.description]
-        )
+        parts = [f"<b>{esc(rendered.title)}</b> — {esc(rendered.frequency)}", rendered.description]
+        if library.set_is_therapist_only(slug):
+            parts.append(f"<i>{esc(me._(THERAPIST_ONLY_NOTE))}</i>")
+        text = "\n\n".join(parts)
         rows = [
-            [(item.title_in(lang), f"lib:ex:{item.slug}")]
+            [(_tagged(item.title_in(lang), item.therapist_only, me), f"lib:ex:{item.slug}")]
             for item in library.exercises_in_set(slug)
         ]
         rows.append([(me._("« All sets"), "lib:sets")])
@@ -81,11 +100,13 @@ async def on_library_button(update: Update, context: TwofoldContext) -> None:
             on=context.services.clock.now().date(),
         )
         about = me._("{category} · {minutes} min · {mode} · answer: {response}").format(
-            category=esc(category_label(exercise.category, lang)),
+            category=esc(category_label(exercise.category, lang, library.categories)),
             minutes=exercise.minutes,
             mode=me._(MODES[exercise.mode]),
             response=me._(RESPONSES[exercise.response]),
         )
+        if exercise.therapist_only:
+            about = f"{about}\n{esc(me._(THERAPIST_ONLY_NOTE))}"
         # Rendered fields are already Telegram HTML; only our own labels need escaping.
         text = "\n\n".join(
             [
