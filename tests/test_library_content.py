@@ -138,8 +138,10 @@ def test_required_sets(library: Library) -> None:
     habit = library.set("daily-connection")
     assert habit is not None
     assert habit.repeat
-    assert habit.frequency_summary("en") == "daily, ongoing"
-    assert habit.frequency_summary("es") == "todos los días, sin fecha de fin"
+    # Open-ended, with a rest day each week (issue 17).
+    assert habit.frequency_summary("en") == "6 times a week, ongoing"
+    assert habit.frequency_summary("es") == "6 veces por semana, sin fecha de fin"
+    assert all(habit.items_for_day(day) == [] for day in (7, 14, 21))
 
 
 def test_modes_fit_the_exercises(library: Library) -> None:

@@ -184,12 +184,12 @@ def test_rotating_question_changes_with_the_day() -> None:
                 exercise, "en", recipient="A", partner="B", therapist="T", day=day
             ).prompt,
         )[0]
-        for day in range(1, 9)
+        for day in range(1, 61)
     }
-    assert len(questions) == 8
+    assert len(questions) == 60  # eight weeks of a daily set without a repeat (issue 17)
     day_one = render_exercise(exercise, "en", recipient="A", partner="B", therapist="T", day=1)
-    day_nine = render_exercise(exercise, "en", recipient="A", partner="B", therapist="T", day=9)
-    assert day_one.prompt == day_nine.prompt
+    day_61 = render_exercise(exercise, "en", recipient="A", partner="B", therapist="T", day=61)
+    assert day_one.prompt == day_61.prompt
 
 
 def test_render_set() -> None:
