@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.library import LibraryError, load_library
+from bot.library import CATEGORIES, LibraryError, load_library
 from bot.library.catalogue import (
     REGENERATE,
     CatalogueError,
@@ -14,8 +14,9 @@ from bot.library.catalogue import (
     read_blocks,
     replace_blocks,
 )
+from bot.library.schema import schema_files
 
-__all__ = ["catalogue"]
+__all__ = ["catalogue", "schema"]
 
 
 def catalogue(
@@ -58,4 +59,27 @@ def catalogue(
     if updated != document:
         target.write_text(updated, encoding="utf-8")
     print(f"wrote {target}", file=out)
+    return 0
+
+
+def schema(
+    *, write: Path | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Print the JSON Schemas of the file formats, or write them into the folder ``write``."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        files = schema_files(CATEGORIES)
+    except LibraryError as exc:
+        print(exc, file=err)
+        return 1
+    if write is None:
+        for name, text in files.items():
+            print(f"// {name}", file=out)
+            print(text, file=out)
+        return 0
+    write.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (write / name).write_text(text, encoding="utf-8")
+        print(f"wrote {write / name}", file=out)
     return 0

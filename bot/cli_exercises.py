@@ -1,4 +1,4 @@
-"""``twofold exercises list | preview | validate | catalogue``: tools for the exercise library.
+"""``twofold exercises list | preview | validate | catalogue | schema``: library tools.
 
 The lead's ``bot/cli.py`` calls :func:`register` on its subparsers and then
 ``sys.exit(args.func(args))``.
@@ -12,11 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-from bot.cli_exercise_catalogue import catalogue
+from bot.cli_exercise_catalogue import catalogue, schema
 from bot.cli_exercise_output import list_library, preview, validate
 from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
 
-__all__ = ["catalogue", "list_library", "preview", "register", "validate"]
+__all__ = ["catalogue", "list_library", "preview", "register", "schema", "validate"]
 
 ENV_EXERCISES_DIR = "EXERCISES_DIR"
 
@@ -104,6 +104,10 @@ def _run_catalogue(args: argparse.Namespace) -> int:
     )
 
 
+def _run_schema(args: argparse.Namespace) -> int:
+    return schema(write=Path(args.write) if args.write else None)
+
+
 def _add_dir_option(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--dir",
@@ -114,7 +118,7 @@ def _add_dir_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``exercises`` command (``list``, ``preview``, ``validate``, ``catalogue``)."""
+    """Add ``exercises``: ``list``, ``preview``, ``validate``, ``catalogue``, ``schema``."""
     parser = subparsers.add_parser(
         "exercises",
         help="list, preview and validate the exercise library",
@@ -182,3 +186,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     catalogue_parser.add_argument("--write", default=None, metavar="FILE")
     catalogue_parser.add_argument("--check", default=None, metavar="FILE")
     catalogue_parser.set_defaults(func=_run_catalogue)
+
+    schema_parser = commands.add_parser(
+        "schema",
+        help="print the JSON Schemas of the file formats (for editors)",
+        description="Print the JSON Schemas, or write them into a folder with --write DIR.",
+    )
+    schema_parser.add_argument("--write", default=None, metavar="DIR")
+    schema_parser.set_defaults(func=_run_schema)
