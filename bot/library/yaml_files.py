@@ -124,13 +124,16 @@ def _recover(text: str, exc: yaml.MarkedYAMLError, fail: Callable[[str], None]) 
     line = _error_line(exc)
     if isinstance(exc, yaml.constructor.ConstructorError):
         tip: str | None = None  # a duplicate key: the message says it all
-    elif line in issues:
-        tip = issues[line].tip
     elif "flow" in str(exc.context or ""):
         tip = _FLOW_TIP
     else:
         tip = _YAML_TIP
-    fail(_describe(exc, tip))
+    if line in issues:
+        # Our words first; the parser's own words help when asking someone for help.
+        where = _describe(exc, None).split(": ", 1)[0]
+        fail(f"{where}: {issues[line].tip} (YAML says: {exc.problem})")
+    else:
+        fail(_describe(exc, tip))
     for number, issue in sorted(issues.items()):
         if number != line:
             fail(f"line {number}: {issue.tip}")

@@ -20,7 +20,7 @@ _BLOCK_START: Final = re.compile(r":[ \t]+[|>][-+0-9]*[ \t]*(?:#.*)?$")
 
 @dataclass(frozen=True)
 class Pitfall:
-    """What is wrong with one line, in plain words, and the line as it should be."""
+    """What is wrong with one line and how to fix it, in plain words; the line fixed."""
 
     tip: str
     repaired: str
@@ -46,8 +46,8 @@ def find_yaml_pitfalls(text: str) -> dict[int, Pitfall]:
         if "\t" in lead:
             fixed = lead.replace("\t", "  ") + line[len(lead) :]
             found[number] = Pitfall(
-                "this line is indented with a tab; YAML needs spaces (tip: replace each tab "
-                "with two spaces; most editors have a 'convert indentation to spaces' command)",
+                "this line is indented with a tab, and YAML needs spaces: replace each tab "
+                "with two spaces (most editors have a 'convert indentation to spaces' command)",
                 fixed,
             )
             line = fixed
@@ -66,8 +66,8 @@ def find_yaml_pitfalls(text: str) -> dict[int, Pitfall]:
             quoted = json.dumps(text_part, ensure_ascii=False)
             found[number] = Pitfall(
                 f"the text after `{key}:` contains a colon followed by a space, which YAML "
-                f"reads as the start of another field (tip: put the whole text in double "
-                f"quotes, like this: {key}: {quoted})",
+                f"reads as the start of another field: put the whole text in double quotes, "
+                f"like this: {key}: {quoted}",
                 f"{match['lead']}{key}: {quoted}",
             )
     return found
