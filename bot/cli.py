@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -14,7 +16,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import InvalidToken, NetworkError
 
-from bot import __version__, cli_audit, cli_exercises, cli_keys, heartbeat
+from bot import (
+    __version__,
+    cli_audit,
+    cli_backup,
+    cli_exercises,
+    cli_key_guard,
+    cli_keys,
+    heartbeat,
+)
 from bot.cli_common import EXIT_USAGE, CommandError, load_settings, with_session
 from bot.config import ConfigError, Settings
 from bot.db import migrate
@@ -54,6 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CommandError(f"the built-in exercise library is broken:\n{problems}") from None
     revision = _migrate(settings)
     logger.info("database schema at revision %s", revision)
+    cli_key_guard.check_keys_at_startup(settings)  # before a key file could be created
     app = build_application(settings, library=library)
     try:
         # PTB's own start-up logs a traceback when Telegram cannot be reached or refuses
@@ -245,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.register(commands)
     cli_exercises.register(commands)
     cli_keys.register(commands)
+    cli_backup.register(commands)
     return parser
 
 
@@ -253,9 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except CommandError as exc:
         print(f"twofold: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `twofold exercises list | head`: the reader has gone, which is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     return code

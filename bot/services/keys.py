@@ -121,18 +121,21 @@ async def rotate(*, database: Database, box: Box, batch: int = BATCH) -> KeysRep
     return report
 
 
-async def check(*, database: Database, box: Box, sample: int = 100) -> KeysReport:
-    """Try to open up to `sample` values per column; count those under the newest key."""
+async def check(
+    *, database: Database, box: Box, sample: int = 100, newest: bool = False
+) -> KeysReport:
+    """Try to open up to `sample` values per column (oldest or newest); count the current."""
     report = KeysReport()
-    newest = box.keys[0]
+    first_key = box.keys[0]
     async with database.session() as session:
         for target in encrypted_columns():
             counts = report.columns.setdefault(target.name, ColumnReport())
             query = select(target.column).where(target.column.is_not(None))
-            tokens = (await session.exec(query.order_by(target.key).limit(sample))).all()
+            order = target.key.desc() if newest else target.key
+            tokens = (await session.exec(query.order_by(order).limit(sample))).all()
             for token in tokens:
                 counts.rows += 1
-                if under_key(token, newest):
+                if under_key(token, first_key):
                     counts.current += 1
                     continue
                 try:
