@@ -77,10 +77,7 @@ def test_all_modes_responses_and_categories_are_used(library: Library) -> None:
     assert {e.mode for e in exercises} == set(MODES)
     assert {e.response for e in exercises} == set(RESPONSE_TYPES)
     assert {e.visibility for e in exercises} == {"private", "partner", "therapist"}
-    # Library v2 (issue 17) adds these categories; its exercises are being written.
-    # TODO(issue 17): drop this exemption once every new category has exercises.
-    pending = {"therapy-goals"}
-    assert {e.category for e in exercises} | pending == set(CATEGORIES)
+    assert {e.category for e in exercises} == set(CATEGORIES)
 
 
 # Each topic the issue asks for, with a slug that covers it.
