@@ -7,6 +7,7 @@ from typing import Final
 
 from bot.library.categories import category_label
 from bot.library.models import Exercise, Library
+from bot.library.paths import EXERCISES_SUBDIR, builtin_exercises_dir
 
 __all__ = [
     "BLOCKS",
@@ -19,7 +20,9 @@ __all__ = [
 ]
 
 #: The generated parts of docs/exercises.md, between <!-- NAME:start --> and <!-- NAME:end -->.
-BLOCKS: Final = ("categories", "catalogue")
+BLOCKS: Final = ("example", "categories", "catalogue")
+#: The built-in exercise docs/exercises.md shows in full.
+EXAMPLE: Final = "gratitude-three-things"
 REGENERATE: Final = "uv run twofold exercises catalogue --write docs/exercises.md"
 
 
@@ -115,11 +118,16 @@ def catalogue_blocks(library: Library) -> dict[str, str]:
             sets_table(library),
         ]
     )
-    return {"categories": f"{note}\n\n{categories_table(library)}", "catalogue": catalogue}
+    blocks = {"categories": f"{note}\n\n{categories_table(library)}", "catalogue": catalogue}
+    example = builtin_exercises_dir() / EXERCISES_SUBDIR / f"{EXAMPLE}.yaml"
+    if example.is_file():
+        text = example.read_text(encoding="utf-8")
+        blocks = {"example": f"```yaml\n{text}```", **blocks}
+    return blocks
 
 
 def _markers(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- {name}:start -->\n)(.*?)(\n<!-- {name}:end -->)", re.DOTALL)
+    return re.compile(rf"(<!-- {name}:start -->\n)(.*?)(<!-- {name}:end -->)", re.DOTALL)
 
 
 def replace_blocks(document: str, blocks: dict[str, str]) -> str:
@@ -130,7 +138,7 @@ def replace_blocks(document: str, blocks: dict[str, str]) -> str:
             raise CatalogueError(
                 f"no <!-- {name}:start --> … <!-- {name}:end --> markers in the document"
             )
-        document = document[: match.start(2)] + text + document[match.end(2) :]
+        document = document[: match.start(2)] + text + "\n" + document[match.end(2) :]
     return document
 
 
@@ -140,5 +148,5 @@ def read_blocks(document: str) -> dict[str, str]:
     for name in BLOCKS:
         match = _markers(name).search(document)
         if match:
-            found[name] = match[2]
+            found[name] = match[2].removesuffix("\n")
     return found
