@@ -299,3 +299,15 @@ def test_preview_a_file_outside_a_library_folder(
     code, _, err = run(["exercises", "preview", str(path)], capsys)
     assert code == 1
     assert "must be inside an exercises/ or sets/ folder" in err
+
+
+def test_a_broken_builtin_categories_file_is_one_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.library import categories
+
+    write(tmp_path, "categories.yaml", "Bad:\n  en: x\n")
+    write_exercise(tmp_path, "uses-a-category")
+    monkeypatch.setattr(categories, "builtin_exercises_dir", lambda: tmp_path)
+    [problem] = check_path(tmp_path).problems
+    assert (problem.path.name, problem.field) == ("categories.yaml", "Bad")

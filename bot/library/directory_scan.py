@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.library.categories import CATEGORIES, CATEGORIES_FILE, Categories, read_categories
 from bot.library.exercise_checks import load_exercise_file
-from bot.library.models import Exercise, ExerciseSet, LibraryProblem
+from bot.library.models import Exercise, ExerciseSet, LibraryError, LibraryProblem
 from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
 from bot.library.set_checks import load_set_file
 
@@ -44,7 +44,12 @@ def folder_categories(
     directory: Path, inherited: Categories | None, problems: list[LibraryProblem]
 ) -> dict[str, dict[str, str]]:
     """``inherited`` (the built-in vocabulary by default) plus ``directory/categories.yaml``."""
-    base = CATEGORIES if inherited is None else inherited
+    base: Categories = {}
+    try:
+        # Reads the built-in categories.yaml on first use.
+        base = dict(CATEGORIES if inherited is None else inherited)
+    except LibraryError as exc:
+        problems.extend(exc.problems)
     own, own_problems = read_categories(directory / CATEGORIES_FILE)
     problems.extend(own_problems)
     merged = {slug: dict(labels) for slug, labels in base.items()}
@@ -80,13 +85,17 @@ def scan_directory(
             )
         )
         return result
-    result.categories = folder_categories(directory, known_categories, result.problems)
+    vocabulary_problems: list[LibraryProblem] = []
+    result.categories = folder_categories(directory, known_categories, vocabulary_problems)
+    result.problems += list(dict.fromkeys(vocabulary_problems))
+    # A broken categories.yaml is reported once, not as every exercise's unknown category.
+    categories = None if vocabulary_problems else result.categories
 
     origins: dict[str, Path] = {}
     broken: set[str] = set()
     for path in library_files(directory, EXERCISES_SUBDIR):
         exercise, problems, warnings = load_exercise_file(
-            path, builtin=builtin, categories=result.categories
+            path, builtin=builtin, categories=categories
         )
         result.warnings.extend(warnings)
         if exercise is not None and exercise.slug in origins:

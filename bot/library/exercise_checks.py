@@ -39,9 +39,9 @@ Checked = tuple[Exercise | None, list[LibraryProblem], list[LibraryProblem]]
 
 
 def check_exercise(
-    path: Path, data: dict[str, Any], *, builtin: bool, categories: Mapping[str, object]
+    path: Path, data: dict[str, Any], *, builtin: bool, categories: Mapping[str, object] | None
 ) -> Checked:
-    """Check an exercise's fields against the ``categories`` vocabulary."""
+    """Check an exercise's fields against the ``categories`` vocabulary (None: any slug)."""
     check = FileChecker(path)
     check.unknown_fields(data, EXERCISE_FIELDS)
     check.require(data, EXERCISE_FIELDS)
@@ -49,7 +49,9 @@ def check_exercise(
     title = check.localised_map("title", data.get("title"), plain=True, max_length=MAX_TITLE_LENGTH)
 
     category = data.get("category")
-    if category is not None and (not isinstance(category, str) or category not in categories):
+    if category is not None and not isinstance(category, str):
+        check.add("category", f"must be a category slug, got {category!r}")
+    elif category is not None and categories is not None and category not in categories:
         check.add(
             "category",
             f"unknown category {category!r}{did_you_mean(category, categories)} "
@@ -164,14 +166,17 @@ def check_exercise(
 
 # Checking an exercise renders every template many times; remember the result
 # for unchanged files (the key includes the file's whole text and the vocabulary).
-_EXERCISE_CACHE: dict[tuple[Path, bool, bytes, frozenset[str]], Checked] = {}
+_EXERCISE_CACHE: dict[tuple[Path, bool, bytes, frozenset[str] | None], Checked] = {}
 _EXERCISE_CACHE_SIZE: Final = 2048
 
 
-def load_exercise_file(path: Path, *, builtin: bool, categories: Mapping[str, object]) -> Checked:
+def load_exercise_file(
+    path: Path, *, builtin: bool, categories: Mapping[str, object] | None
+) -> Checked:
     """Read and check one exercise file (every problem, even after a YAML error)."""
     try:
-        key = (path, builtin, path.read_bytes(), frozenset(categories))
+        vocabulary = frozenset(categories) if categories is not None else None
+        key = (path, builtin, path.read_bytes(), vocabulary)
     except OSError:
         key = None
     if key is not None and key in _EXERCISE_CACHE:
