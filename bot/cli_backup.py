@@ -58,10 +58,12 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str | None:
     return value
 
 
-def _target(path: Path | None, sealed: bool) -> Path:
+def _target(given: str | None, sealed: bool) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"twofold-backup-{stamp}.tgz" + (".sealed" if sealed else "")
-    target = (path or Path(name)).expanduser()
+    target = Path(given or name).expanduser()
+    if given and given.endswith("/") and not target.exists():
+        target.mkdir(mode=0o700, parents=True)  # "backups/": a folder, made owner-only
     if target.is_dir():
         target = target / name
     if target.exists():
@@ -240,7 +242,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add `backup` and `restore` to the `twofold` subcommands."""
     backup = commands.add_parser("backup", help="back up the database and its key file")
     backup.add_argument(
-        "path", nargs="?", type=Path, help="file or folder (default: twofold-backup-TIME.tgz)"
+        "path", nargs="?", help="file, or folder ending in / (default: twofold-backup-TIME.tgz)"
     )
     backup.add_argument("--encrypt", action="store_true", help="ask for a passphrase; seal it")
     backup.add_argument("--passphrase-file", type=Path, help="seal with the passphrase in FILE")

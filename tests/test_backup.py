@@ -83,10 +83,12 @@ async def test_backup_then_restore_on_a_fresh_machine(
     texts = await seed(database, box, clock)
     old = {"ENCRYPTION_KEY_FILE": str(key_file)}
 
-    made = twofold("backup", str(tmp_path), cwd=tmp_path, database_url=database_url, **old)
+    folder = tmp_path / "backups"
+    made = twofold("backup", f"{folder}/", cwd=tmp_path, database_url=database_url, **old)
 
     assert made.returncode == 0, made.stderr
-    (bundle,) = await asyncio.to_thread(lambda: list(tmp_path.glob("twofold-backup-*.tgz")))
+    (bundle,) = await asyncio.to_thread(lambda: list(folder.glob("twofold-backup-*.tgz")))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700, "made owner-only"
     assert stat.S_IMODE(bundle.stat().st_mode) == 0o600, "it holds the key"
     assert "holds the key file" in made.stdout
     new_keys = tmp_path / "new" / "twofold.key"
