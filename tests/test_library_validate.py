@@ -33,7 +33,10 @@ EXPECTED: dict[str, tuple[str | None, str]] = {
     "exercises/markup-in-title.yaml": ("title.en", "plain text"),
     "exercises/shared-private.yaml": ("visibility", "shared"),
     "exercises/too-many-choices.yaml": ("choices", "2 to 5"),
-    "sets/missing-exercise.yaml": ("schedule entry 2, exercise", "unknown exercise 'no-such-exercise'"),
+    "sets/missing-exercise.yaml": (
+        "schedule entry 2, exercise",
+        "unknown exercise 'no-such-exercise'",
+    ),
     "sets/uses-broken-exercise.yaml": ("schedule entry 1, exercise", "its file has problems"),
     "sets/bad-day.yaml": ("schedule entry 1, day", "between 1 and"),
     "sets/short-length.yaml": ("length_days", "schedule goes up to day 2"),
