@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.engine import make_url
+
 from benchmarks import seed
 from benchmarks.common import (
+    PG_ADMIN_URL,
     arguments,
     create_postgres_database,
     drop_postgres_database,
+    postgres_available,
     write_results,
 )
 from benchmarks.fanout import judge, run_warped
@@ -31,6 +35,12 @@ TOTAL_RATE = 25.0  # what one instance would send; each gets its share
 async def main() -> None:
     args = arguments(__doc__ or "")
     couples = 1_000 if args.quick else 10_000
+    if args.no_postgres or not await postgres_available():
+        # Two instances only share work through PostgreSQL: nothing to measure without it.
+        where = make_url(PG_ADMIN_URL).render_as_string(hide_password=True)
+        print(f"benchmarks.webhook_instances: skipped, no PostgreSQL answers at {where} "
+              "(start one and set BENCH_POSTGRES_URL, as .ci/run does for the tests)")  # fmt: skip
+        return
     url = await create_postgres_database()
     try:
         await seed.migrate_fresh(url)
