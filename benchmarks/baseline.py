@@ -62,11 +62,19 @@ async def _twofold_side(url: str) -> dict[str, Any]:
 
     before = rss_mb()
     started = time.perf_counter()
+    from cryptography.fernet import Fernet
+
+    from bot.delivery.notices import NoticeSender
+    from bot.services.crypto import Box
+
     database = Database(url)
+    clock, pacer = ManualClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)), Pacer(25)
+    notices = NoticeSender(
+        database=database, crypto=Box([Fernet.generate_key()]), clock=clock, pacer=pacer
+    )
     dispatcher = Dispatcher(
-        database=database, library=load_library().library,
-        clock=ManualClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)), bot=InstantBot(),  # type: ignore[arg-type]
-        pacer=Pacer(25), config=DispatchConfig(),
+        database=database, library=load_library().library, clock=clock,
+        bot=InstantBot(), pacer=pacer, config=DispatchConfig(), notices=notices,  # type: ignore[arg-type]
     )  # fmt: skip
     report = await dispatcher.tick()
     took = time.perf_counter() - started

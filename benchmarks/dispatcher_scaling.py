@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,10 +49,14 @@ from benchmarks.stubs import InstantBot, PhaseTimer
 from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.delivery.dispatcher import DispatchConfig, Dispatcher
+from bot.delivery.notices import NoticeSender
 from bot.library import Library, load_library
 from bot.services import deliveries, reminders
+from bot.services.crypto import Box
 from bot.services.deliveries import Decision, Outcome, SendResult
 from bot.services.pacing import Pacer
+
+BOX = Box([Fernet.generate_key()])
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TOMORROW = NOW + timedelta(days=1)
@@ -139,7 +144,6 @@ async def rare_paths(database: Database, library: Library) -> None:
             session=session, library=library,
             decided=[(jobs[2], Decision.HOLD, None), (jobs[3], Decision.POSTPONE, NOW)],
         )  # fmt: skip
-        await deliveries.plan_after_failures(session=session, ids=[1, 2], library=library)
         await session.rollback()
 
 
@@ -165,6 +169,7 @@ async def measure_backend(url: str, sizes: list[int]) -> dict[str, Any]:
             dispatcher = Dispatcher(
                 database=database, library=library, clock=clock, bot=InstantBot(),  # type: ignore[arg-type]
                 pacer=Pacer(1e9, per_chat_interval=0.0),
+                notices=NoticeSender(database=database, crypto=BOX, clock=clock, pacer=Pacer(1e9)),
                 # One send at a time, as the pacer spaces them in production; the results
                 # still reach the recorder faster than it commits, as in a real burst.
                 config=DispatchConfig(batch=2 * DUE_COUPLES, concurrency=1),

@@ -19,6 +19,7 @@ from bot.db.engine import Database
 from bot.delivery.dispatcher import DispatchConfig, Dispatcher
 from bot.delivery.flood_wait import FloodWaitShare
 from bot.delivery.limiter import SharedLimiter
+from bot.delivery.notices import NoticeSender
 from bot.handlers import guards, register
 from bot.handlers.digest import DIGEST_EVERY_SECONDS, digest_job
 from bot.handlers.menu import publish_default_menus
@@ -61,6 +62,7 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
         batch=2 * max(1, math.ceil(settings.delivery_rate * interval / 2)),
         grace=timedelta(hours=settings.delivery_grace_hours),
         remind_after=timedelta(hours=remind) if remind else None,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
     )
 
 
@@ -93,6 +95,7 @@ def build_application(
         # Several instances on PostgreSQL: a 429 to one makes all of them wait.
         flood_waits = FloodWaitShare(database, pacer, clock)
         await flood_waits.start()
+        notices = NoticeSender(database=database, crypto=crypto, clock=clock, pacer=pacer)
         dispatcher = Dispatcher(
             database=database,
             library=library,
@@ -100,6 +103,7 @@ def build_application(
             bot=dispatch_bot,
             pacer=pacer,
             config=dispatch_config(settings),
+            notices=notices,
         )
         app.bot_data.services = Services(
             settings=settings,
@@ -109,6 +113,7 @@ def build_application(
             dispatcher=dispatcher,
             crypto=crypto,
             flood_waits=flood_waits,
+            notices=notices,
         )
         await publish_default_menus(app.bot)
         # Beat now, then repeat: APScheduler never fires a job whose `first` is 0.

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.flood_wait import FloodWaitShare
+from bot.delivery.notices import NoticeSender
 from bot.library import Library
 from bot.services.crypto import Box
 
@@ -27,6 +28,7 @@ class Services:
     dispatcher: Dispatcher
     crypto: Box
     flood_waits: FloodWaitShare
+    notices: NoticeSender
 
 
 class BotData:

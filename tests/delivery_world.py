@@ -11,17 +11,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
+from cryptography.fernet import Fernet
 from sqlmodel import col, func, select
 from telegram import Bot
 
 from bot.db.engine import Database
 from bot.db.models import Assignment, Couple, Delivery, Partner, Therapist
 from bot.delivery.dispatcher import DispatchConfig, Dispatcher, TickReport
+from bot.delivery.notices import NoticeSender
 from bot.library import Library, load_library
 from bot.services import planning
+from bot.services.crypto import Box
 from bot.services.pacing import Pacer
 from tests.e2e import TOKEN
 from tests.fakebotapi import FakeClock, FakeTelegram, FakeUser
+
+BOX = Box([Fernet.generate_key()])
 
 
 @cache
@@ -51,13 +56,17 @@ class World:
         bot = Bot(TOKEN, base_url=self.tg.base_url, base_file_url=self.tg.base_file_url)
         await bot.initialize()
         self._bots.append(bot)
+        pacer = self.pacer(rate)
+        database = database or self.database
+        notices = NoticeSender(database=database, crypto=BOX, clock=self.clock, pacer=pacer)
         return Dispatcher(
-            database=database or self.database,
+            database=database,
             library=library(),
             clock=self.clock,
             bot=bot,
-            pacer=self.pacer(rate),
+            pacer=pacer,
             config=DispatchConfig(**config),  # type: ignore[arg-type]
+            notices=notices,
         )
 
     async def couple(

@@ -166,6 +166,36 @@ async def test_a_crash_between_send_and_record_resends_at_most_once_and_counts_i
     assert [d.unknown_outcomes for d in today] == [1, 1]
 
 
+async def test_crashes_during_the_resend_never_give_up_on_a_delivery(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    couple, _ = await w.couple((1001, "Ana", "UTC", "08:00"), (1002, "Ben", "UTC", "08:00"))
+    await w.assign(couple, "daily-connection", date(2026, 11, 23))
+
+    class KilledError(Exception):
+        """The process dies after Telegram accepted the message, before it is recorded."""
+
+    async def crash(**_: object) -> None:
+        raise KilledError
+
+    w.at(utc(2026, 11, 23, 8, 0))
+    for _ in range(3):  # killed three times in a row, each time during the (re)send
+        monkeypatch.setattr(deliveries, "settle_send", crash)
+        with pytest.raises(ExceptionGroup):
+            await (await w.dispatcher()).tick()
+        monkeypatch.undo()
+        w.at(w.clock.now() + timedelta(minutes=3))  # the lease expires
+    await (await w.dispatcher()).tick()
+
+    today = await w.deliveries(local_date=date(2026, 11, 23))
+    # Each crash may have repeated the sends in flight, but none is given up on: a
+    # "failed" here would be a day's exercise lost if the sends had not arrived.
+    assert {d.status for d in today} == {"sent"}
+    assert [d.unknown_outcomes for d in today] == [3, 3]
+    for user_id in (1001, 1002):  # at most one repeat per crash
+        assert 1 <= len(w.exercises(w.tg.user(user_id))) <= 4
+
+
 async def test_blocked_partner_becomes_unreachable_and_the_therapist_is_told_once(
     w: World,
 ) -> None:

@@ -210,6 +210,10 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     unknown_outcomes: int = 0  # sends whose result never came back (may have arrived)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set (durably) just before the request to Telegram leaves, cleared when its answer is
+    # recorded. A claim whose lease expired without it was never attempted: simply due
+    # again. Only with it may the message have arrived (an unknown outcome).
+    send_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -300,6 +304,44 @@ class CheckIn(SQLModel, table=True):
     asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     answer: str | None = Field(default=None, max_length=16)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NoticeKind(StrEnum):
+    """Why a notice is sent (for logs and erasure; the text says the rest)."""
+
+    UNREACHABLE = "unreachable"  # a partner blocked the bot: told to their therapist
+    JOINED = "joined"
+    LEFT = "left"
+    FLAG = "flag"
+    TELL = "tell"  # a /tell message or the therapist's reply to one
+    PAUSE = "pause"
+    ARCHIVED = "archived"
+    ASSIGNED = "assigned"
+    PARTNER = "partner"  # the other partner answered, a reveal, a nudge
+
+
+class Notice(SQLModel, table=True):
+    """A message to one person that must arrive: the outbox.
+
+    Written before the first attempt and deleted once Telegram accepted it, so a crash or
+    a transient error never drops it; the dispatcher retries it with backoff. The text is
+    encrypted (it can quote what a partner wrote, e.g. a /tell).
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_due", "lease_until", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    kind: str = Field(max_length=16)  # a NoticeKind
+    text_ct: bytes = Field(sa_type=LargeBinary)
+    markup: str | None = None  # the inline keyboard as Bot API JSON
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Claimed by a sender until then (a crashed sender's claim simply expires).
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=200)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -16,7 +16,10 @@ from telegram import Bot
 
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.db.models import NoticeKind
 from bot.delivery import messages, sender
+from bot.delivery.notices import NoticeOutcome, NoticeSender
+from bot.delivery.send_starts import SendStarts
 from bot.library import Library
 from bot.services import deliveries, reminders
 from bot.services.deliveries import Decision, Job, Outcome, SendResult
@@ -25,7 +28,7 @@ from bot.services.reminders import ReminderDecision
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=2)  # how long a claim is this process's, unless it records first
 RETRY_BACKOFF = timedelta(seconds=30)
 MAX_TICK = timedelta(seconds=60)  # a tick stops claiming more after this, to send reminders
 # Most send results recorded in one transaction (see `Dispatcher._record_all`). It bounds
@@ -43,6 +46,8 @@ class DispatchConfig:
     # time; the cost is that sends already in flight when a 429 arrives cannot be
     # recalled (the pacer keeps under the limits, so 429s are the exception).
     concurrency: int = 16
+    # After a crash, claimed rows wait this long before another tick takes them back.
+    lease: timedelta = LEASE
 
 
 @dataclass(slots=True)
@@ -54,6 +59,7 @@ class TickReport:
     unknown: int = 0
     failed: int = 0
     reminders: int = 0
+    notices: int = 0  # notices from the outbox sent on a retry
 
 
 class Dispatcher:
@@ -68,10 +74,13 @@ class Dispatcher:
         bot: Bot,
         pacer: Pacer,
         config: DispatchConfig,
+        notices: NoticeSender,
     ) -> None:
         self._db, self._library, self._clock = database, library, clock
         self._bot, self._pacer, self._config = bot, pacer, config
+        self._notices = notices
         self._lock = asyncio.Lock()  # a slow tick must never overlap the next one
+        self._starts = SendStarts(database=database, clock=clock)
 
     async def tick(self) -> TickReport:
         """Do one round of work; safe while other processes run their own dispatchers."""
@@ -85,6 +94,7 @@ class Dispatcher:
             # is skipped). Bounded, so reminders are never put off for long.
             await self._send_batches(started, report)
             await self._remind(report)
+            report.notices += await self._notices.drain(self._bot)
             self._pacer.forget_idle_chats()
             return report
 
@@ -92,13 +102,9 @@ class Dispatcher:
         """Claim and triage one batch; also say whether more is due after it."""
         now = self._clock.now()
         async with self._db.session() as session:
-            given_up = await deliveries.reclaim_expired(session=session, now=now)
-            await deliveries.plan_after_failures(
-                session=session, ids=given_up, library=self._library
-            )
-            report.unknown += len(given_up)
+            await deliveries.reclaim_expired(session=session, now=now)
             ids = await deliveries.claim_due(
-                session=session, now=now, limit=self._config.batch, lease=LEASE
+                session=session, now=now, limit=self._config.batch, lease=self._config.lease
             )
             # Only a full batch can leave more behind; one indexed probe answers it, where
             # claiming again would cost a whole (empty) transaction.
@@ -173,7 +179,9 @@ class Dispatcher:
                 job = queue.get_nowait()
                 if queue.empty():
                     drained.set()  # every job has a sender: time to claim the next batch
-                finished.put_nowait((job, await self._send_one(job)))
+                result = await self._send_one(job)
+                if result is not None:
+                    finished.put_nowait((job, result))
 
         # Senders hand their results to one recorder, which writes them in groups (see
         # `_record_all`). A TaskGroup, not gather: if recording fails, the sends stop too,
@@ -194,11 +202,17 @@ class Dispatcher:
         if send_error is not None:
             raise send_error
 
-    async def _send_one(self, job: Job) -> SendResult:
+    async def _send_one(self, job: Job) -> SendResult | None:
+        """Send one claimed delivery; None if its claim was lost before it could start."""
         rendered = messages.exercise_message(job, self._library)
         if rendered is None:
             return SendResult(Outcome.FAILED, error="exercise or set no longer in the library")
         await self._pacer.slot(job.partner.telegram_id)
+        # Durably "started" only now, once it is this send's turn: a crash before this
+        # leaves the row never attempted (due again, not an unknown outcome).
+        assert job.delivery.id is not None and job.delivery.lease_until is not None
+        if not await self._starts.start(job.delivery.id, job.delivery.lease_until):
+            return None  # reclaimed after a stall past the lease: another claim sends it
         result = await sender.send(self._bot, job.partner.telegram_id, *rendered)
         if result.outcome is Outcome.RETRY and result.retry_after:
             self._pacer.retry_after(result.retry_after)
@@ -244,12 +258,14 @@ class Dispatcher:
                 group.create_task(self._tell_therapist(job))
 
     async def _tell_therapist(self, job: Job) -> None:
-        await self._pacer.slot(job.therapist.telegram_id)
-        result = await sender.send(
-            self._bot, job.therapist.telegram_id, messages.unreachable_notice(job)
-        )
-        if result.outcome is not Outcome.SENT:
-            logger.warning("could not tell therapist %s: %s", job.therapist.id, result.error)
+        # Through the outbox: a 502 now is retried, not lost (the digest was the only
+        # other place the therapist would have learnt it).
+        outcome = await self._notices.deliver(
+            self._bot, job.therapist.telegram_id, messages.unreachable_notice(job),
+            kind=NoticeKind.UNREACHABLE, paced=True,
+        )  # fmt: skip
+        if outcome is not NoticeOutcome.SENT:
+            logger.warning("therapist %s not told yet: %s", job.therapist.id, outcome.value)
 
     async def _remind(self, report: TickReport) -> None:
         now = self._clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 
 from bot.context import TwofoldContext
-from bot.db.models import Delivery, Partner
+from bot.db.models import Delivery, NoticeKind, Partner
 from bot.delivery.messages import choice_label
 from bot.handlers.common import esc, notify
 from bot.i18n import Gettext, translator
@@ -88,6 +88,7 @@ async def _announce(context: TwofoldContext, outcome: PairOutcome, exercise: Exe
                 name=esc(me.partner.display_name), title=title
             )
             + f"\n{body}",
+            kind=NoticeKind.PARTNER,
         )
     elif outcome.event is PairEvent.CONFIRMED:
         for side in (me, other):
@@ -98,6 +99,7 @@ async def _announce(context: TwofoldContext, outcome: PairOutcome, exercise: Exe
                 _("You both confirmed “{title}”. Nicely done, together.").format(
                     title=esc(exercise.title_in(side.partner.language))
                 ),
+                kind=NoticeKind.PARTNER,
             )
 
 
@@ -112,6 +114,7 @@ async def _waiting(context: TwofoldContext, me: Side, other: Side, exercise: Exe
             _("Saved. You'll see {name}'s answer once they have answered too.").format(
                 name=esc(other.partner.display_name)
             ),
+            kind=NoticeKind.PARTNER,
         )
     if other.delivery.status != "sent":
         return  # they skipped it or it is closed: no nudge
@@ -126,7 +129,8 @@ async def _waiting(context: TwofoldContext, me: Side, other: Side, exercise: Exe
         )
     else:
         text = _("{name} has answered “{title}”.")
-    await notify(context, other.partner.telegram_id, text.format(name=name, title=title))
+    text = text.format(name=name, title=title)
+    await notify(context, other.partner.telegram_id, text, kind=NoticeKind.PARTNER)
 
 
 async def _reveal_to(
@@ -145,7 +149,7 @@ async def _reveal_to(
             "You have both answered “{title}”. Your answers stay between each of you and "
             "Twofold, because sharing with each other is off."
         ).format(title=title)
-    await notify(context, reader.partner.telegram_id, text)
+    await notify(context, reader.partner.telegram_id, text, kind=NoticeKind.PARTNER)
 
 
 async def _load_partner(context: TwofoldContext, partner_id: int) -> Partner | None:

@@ -8,7 +8,7 @@ from babel.dates import format_date
 from telegram import Update
 
 from bot.context import TwofoldContext
-from bot.db.models import Therapist
+from bot.db.models import NoticeKind, Therapist
 from bot.handlers.common import Caller, couple_not_found, echo, esc, notify, reply
 from bot.i18n import Gettext, translator
 from bot.library import render_set
@@ -122,7 +122,7 @@ async def create_and_announce(
             )
         elif first is not None:
             parts.append(_first_arrival(p_, partner.language, partner.timezone, first.due_at, now))
-        await notify(context, partner.telegram_id, "\n\n".join(parts))
+        await notify(context, partner.telegram_id, "\n\n".join(parts), kind=NoticeKind.ASSIGNED)
 
 
 def _first_arrival(p_: Gettext, language: str, zone: str, due: datetime, now: datetime) -> str:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
 
 from bot.context import TwofoldContext
+from bot.db.models import NoticeKind
+from bot.delivery.notices import NoticeOutcome
 from bot.i18n import Gettext, translator
 from bot.services.identity import Identity, Role, identify
 
@@ -79,18 +80,16 @@ async def notify(
     telegram_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
-) -> bool:
-    """Message another person; a blocked or vanished chat is logged, not raised.
+    *,
+    kind: NoticeKind,
+) -> NoticeOutcome:
+    """Message another person through the outbox: tried now, retried until it arrives.
 
     The action that triggers a notification (a join, a leave) has already been
-    committed; failing to tell someone must not undo it or confuse the actor.
+    committed; failing to tell someone now must not undo it or confuse the actor, and
+    a transient error must not lose the notice (docs/delivery.md, "Notices").
     """
-    try:
-        await context.bot.send_message(telegram_id, text, reply_markup=markup)
-    except (Forbidden, BadRequest) as exc:
-        logger.warning("could not notify user %s: %s", telegram_id, exc.message)
-        return False
-    return True
+    return await context.services.notices.deliver(context.bot, telegram_id, text, markup, kind=kind)
 
 
 def couple_not_found(me: Caller, public_id: str) -> str:

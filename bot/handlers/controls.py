@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import TwofoldContext
-from bot.db.models import Delivery, Partner
+from bot.db.models import Delivery, NoticeKind, Partner
 from bot.handlers.assign import date_text
 from bot.handlers.common import (
     Caller,
@@ -90,7 +90,8 @@ async def pause(update: Update, context: TwofoldContext) -> None:
     await reply(update, f"{_paused_text(_, outcome.partner)}\n{neutral}")
     if outcome.tell is not None:
         o_ = translator(outcome.tell.language)
-        await notify(context, outcome.tell.telegram_id, o_("Your exercises are on hold for now."))
+        text = o_("Your exercises are on hold for now.")
+        await notify(context, outcome.tell.telegram_id, text, kind=NoticeKind.PAUSE)
 
 
 async def resume(update: Update, context: TwofoldContext) -> None:
@@ -115,7 +116,8 @@ async def resume(update: Update, context: TwofoldContext) -> None:
     await reply(update, text)
     if outcome.tell is not None:
         o_ = translator(outcome.tell.language)
-        await notify(context, outcome.tell.telegram_id, o_("Your exercises are back on."))
+        text = o_("Your exercises are back on.")
+        await notify(context, outcome.tell.telegram_id, text, kind=NoticeKind.PAUSE)
 
 
 def _quiet_text(_: Gettext, partner: Partner) -> str:

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import TwofoldContext
+from bot.db.models import NoticeKind
 from bot.handlers.common import caller, esc, keyboard, notify, reply
 from bot.handlers.couples import named_couple, reply_not_found
 from bot.i18n import translator
@@ -69,6 +70,7 @@ async def on_archive_button(update: Update, context: TwofoldContext) -> None:
                 "Your therapist has closed this program in Twofold, so no more exercises "
                 "will arrive. Thank you for the work you have put in."
             ),
+            kind=NoticeKind.ARCHIVED,
         )
 
 

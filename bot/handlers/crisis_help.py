@@ -10,7 +10,7 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import TwofoldContext
-from bot.db.models import FlagKind
+from bot.db.models import FlagKind, NoticeKind
 from bot.handlers import check_in, flags
 from bot.handlers.common import Caller, caller, esc, keyboard, notify
 from bot.handlers.safety_plan import plan_heading
@@ -158,6 +158,7 @@ async def raise_flag(context: TwofoldContext, me: Caller, kind: FlagKind) -> boo
             therapist.telegram_id,
             _flag_notice(t_, kind).format(name=esc(partner.display_name), label=esc(couple.label)),
             flags.seen_button(t_, recorded.flag_id),
+            kind=NoticeKind.FLAG,
         )
     return True
 

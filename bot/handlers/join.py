@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import TwofoldContext
+from bot.db.models import NoticeKind
 from bot.handlers import setup
 from bot.handlers.common import Caller, esc, keyboard, notify, reply
 from bot.handlers.menu import publish_menu_for
@@ -153,7 +154,7 @@ async def _tell_therapist(context: TwofoldContext, joined: Joined) -> None:
                 label=esc(joined.couple.label)
             )
         )
-    await notify(context, joined.therapist.telegram_id, "\n".join(lines))
+    await notify(context, joined.therapist.telegram_id, "\n".join(lines), kind=NoticeKind.JOINED)
 
 
 HANDLERS = [CallbackQueryHandler(on_consent_button, pattern=r"^join:")]

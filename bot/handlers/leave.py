@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import TwofoldContext
+from bot.db.models import NoticeKind
 from bot.handlers.common import caller, esc, keyboard, not_for_you, notify, reply
 from bot.handlers.menu import publish_menu_for
 from bot.i18n import translator
@@ -82,6 +83,7 @@ async def announce_leaving(context: TwofoldContext, outcome: LeaveOutcome, name:
             context,
             outcome.other.telegram_id,
             o_("Your exercises are on hold for now. Your therapist will be in touch."),
+            kind=NoticeKind.LEFT,
         )
     t_ = translator(outcome.therapist.language)
     await notify(
@@ -90,4 +92,5 @@ async def announce_leaving(context: TwofoldContext, outcome: LeaveOutcome, name:
         t_(
             "{name} left <b>{label}</b>. Their partner was told only that exercises are on hold."
         ).format(name=esc(name), label=esc(outcome.couple.label)),
+        kind=NoticeKind.LEFT,
     )

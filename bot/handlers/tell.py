@@ -17,7 +17,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import TwofoldContext
+from bot.db.models import NoticeKind
 from bot.delivery.messages import NEUTRAL_LINE
+from bot.delivery.notices import NoticeOutcome
 from bot.handlers.common import Caller, caller, command_argument, esc, keyboard, notify, reply
 from bot.handlers.crisis_help import screen_text, send_help
 from bot.i18n import Gettext, translator
@@ -167,8 +169,9 @@ async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text
         therapist.telegram_id,
         f"{heading}\n\n{esc(text)}",
         reply_button(t_, partner.id),
+        kind=NoticeKind.TELL,
     )
-    if not delivered:
+    if delivered is NoticeOutcome.UNREACHABLE:
         await reply(
             update,
             _(
@@ -277,7 +280,10 @@ async def on_reply_text(update: Update, context: TwofoldContext, me: Caller, tex
         await reply(update, _("Your reply was not sent: this conversation is no longer available."))
         return
     name = esc(line.partner.display_name)
-    if await notify(context, line.partner.telegram_id, _reply_text(line, text)):
+    sent = await notify(
+        context, line.partner.telegram_id, _reply_text(line, text), kind=NoticeKind.TELL
+    )
+    if sent is not NoticeOutcome.UNREACHABLE:
         await reply(update, _("Sent to {name}. Only they can read it.").format(name=name))
     else:
         await reply(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,34 +72,44 @@ def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def reclaim_expired(*, session: AsyncSession, now: datetime) -> list[int]:
-    """Return deliveries whose claimer died to the queue; give up after repeated unknowns.
+async def reclaim_expired(*, session: AsyncSession, now: datetime) -> None:
+    """Return deliveries whose claimer died (their lease expired) to the queue.
 
-    Returns the ids that were given up on (status `failed`), for planning what follows.
+    A claim that expired before its send started was never attempted: it is simply due
+    again. Only a send that had started may have reached Telegram: an unknown outcome,
+    counted in `unknown_outcomes`.
     """
-    gives_up = col(Delivery.unknown_outcomes) + 1 > MAX_UNKNOWN_OUTCOMES
-    statement = (
+    expired = (
+        col(Delivery.status) == "sending",
+        # Always true for an expired claim (claimed when due, so due_at <= claim time
+        # < lease_until < now), but it lets the planner use the (status, due_at) index:
+        # with `status` alone, SQLite's statistics can make it scan the whole table
+        # (seen at 1M rows after ANALYZE: 0.7 s per tick instead of milliseconds).
+        col(Delivery.due_at) <= now,
+        col(Delivery.lease_until) < now,
+    )
+    await session.exec(
         update(Delivery)
-        .where(
-            col(Delivery.status) == "sending",
-            # Always true for an expired claim (claimed when due, so due_at <= claim time
-            # < lease_until < now), but it lets the planner use the (status, due_at) index:
-            # with `status` alone, SQLite's statistics can make it scan the whole table
-            # (seen at 1M rows after ANALYZE: 0.7 s per tick instead of milliseconds).
-            col(Delivery.due_at) <= now,
-            col(Delivery.lease_until) < now,
-        )
+        .where(*expired, col(Delivery.send_started_at).is_(None))
+        .values(status="planned", lease_until=None)
+    )
+    # A send cut off by a crash may have arrived: counted, and sent again. Not given up
+    # on, however many crashes: each can repeat only the sends in flight at that moment
+    # (at most one duplicate per crash), and giving up could lose the day's exercise.
+    # The grace window still ends it ("missed"), so a message that kills the process
+    # every time cannot loop for ever.
+    await session.exec(
+        update(Delivery)
+        .where(*expired, col(Delivery.send_started_at).is_not(None))
         .values(
-            status=case((gives_up, "failed"), else_="planned"),
+            status="planned",
             unknown_outcomes=Delivery.unknown_outcomes + 1,
             lease_until=None,
+            send_started_at=None,
             due_at=now,
-            last_error="claim expired while sending: the outcome is unknown",
+            last_error="the sender stopped during the send: the outcome is unknown",
         )
-        .returning(col(Delivery.id), col(Delivery.status))
     )
-    rows = (await session.exec(statement)).all()
-    return [row[0] for row in rows if row[1] == "failed"]
 
 
 async def claim_due(
@@ -121,10 +131,37 @@ async def claim_due(
     statement = (
         update(Delivery)
         .where(col(Delivery.id).in_(due.scalar_subquery()))
-        .values(status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1)
+        .values(status="sending", lease_until=now + lease, send_started_at=None)
         .returning(col(Delivery.id))
     )
     return [row[0] for row in (await session.exec(statement)).all()]
+
+
+async def mark_started(
+    *, session: AsyncSession, claims: Sequence[tuple[int, datetime]], now: datetime
+) -> set[int]:
+    """Record that these sends are about to leave; return the ids still ours to send.
+
+    A claim is identified by its lease: a delivery whose lease changed was reclaimed
+    after this dispatcher stalled past it, and belongs to whoever claimed it since.
+    """
+    by_lease: dict[datetime, list[int]] = {}
+    for delivery_id, lease in claims:
+        by_lease.setdefault(lease, []).append(delivery_id)
+    ours: set[int] = set()
+    for lease, ids in by_lease.items():
+        rows = await session.exec(
+            update(Delivery)
+            .where(
+                col(Delivery.id).in_(ids),
+                col(Delivery.status) == "sending",
+                col(Delivery.lease_until) == lease,
+            )
+            .values(send_started_at=now, attempts=Delivery.attempts + 1)
+            .returning(col(Delivery.id))
+        )
+        ours.update(row[0] for row in rows.all())
+    return ours
 
 
 async def any_due(*, session: AsyncSession, now: datetime) -> bool:
@@ -212,7 +249,7 @@ async def _finish(session: AsyncSession, changes: Sequence[_Change], library: Li
     """
     by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
     for delivery, status, values in changes:
-        row = {"status": status, "lease_until": None, **values}
+        row = {"status": status, "lease_until": None, "send_started_at": None, **values}
         by_columns.setdefault(tuple(sorted(row)), []).append({"_id": delivery.id, **row})
     connection = await session.connection()
     for rows in by_columns.values():
@@ -310,11 +347,3 @@ async def settle_send(
     ]
     await _finish(session, changes, library)
     return newly
-
-
-async def plan_after_failures(*, session: AsyncSession, ids: list[int], library: Library) -> None:
-    """Plan what follows deliveries given up on when their lease expired."""
-    if not ids:
-        return
-    given_up = (await session.exec(select(Delivery).where(col(Delivery.id).in_(ids)))).all()
-    await planning.plan_next_many(session=session, deliveries=given_up, library=library)

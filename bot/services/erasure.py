@@ -18,7 +18,7 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import CheckIn, Partner, Response, SafetyPlan
-from bot.services import conversations, membership
+from bot.services import conversations, membership, outbox
 from bot.services.membership import LeaveOutcome
 
 FORMER_NAME = "Former partner"
@@ -84,7 +84,7 @@ async def erase_own_only(*, session: AsyncSession, telegram_id: int) -> bool:
 
 
 async def _erase_own(session: AsyncSession, telegram_id: int) -> bool:
-    """What is keyed by the person alone: safety plan, safety check-ins, open step."""
+    """What is keyed by the person alone: safety plan, check-ins, open step, notices."""
     plan = await session.exec(
         delete(SafetyPlan)
         .where(col(SafetyPlan.telegram_id) == telegram_id)
@@ -96,6 +96,7 @@ async def _erase_own(session: AsyncSession, telegram_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     await conversations.end(session=session, telegram_id=telegram_id)
+    await outbox.erase_for(session=session, telegram_id=telegram_id)
     await session.flush()
     return int(plan.rowcount) > 0
 

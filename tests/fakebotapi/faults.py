@@ -21,6 +21,7 @@ __all__ = ["FaultPlan"]
 class _Fault:
     error: ApiError
     times: int
+    chat_id: int | None = None  # only calls to this chat, when set
 
 
 class FaultPlan:
@@ -38,6 +39,7 @@ class FaultPlan:
         *,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
         if status == 429 and retry_after is None:
             retry_after = 1
@@ -47,20 +49,20 @@ class FaultPlan:
                 403: "Forbidden: injected failure",
                 429: f"Too Many Requests: retry after {retry_after}",
             }.get(status) or HTTPStatus(status).phrase
-        fault = _Fault(ApiError(status, description, retry_after), times)
+        fault = _Fault(ApiError(status, description, retry_after), times, chat_id)
         self._failures.setdefault(method.lower(), deque()).append(fault)
 
     def drop_response_next(self, method: str, *, times: int = 1, hang: bool = False) -> None:
         self._drops.setdefault(method.lower(), deque()).extend([hang] * times)
 
-    def take_failure(self, method: str) -> ApiError | None:
+    def take_failure(self, method: str, chat_id: object = None) -> ApiError | None:
         for key in (method.lower(), "*"):
-            queue = self._failures.get(key)
-            if queue:
-                fault = queue[0]
+            for fault in self._failures.get(key, ()):
+                if fault.chat_id is not None and str(fault.chat_id) != str(chat_id):
+                    continue
                 fault.times -= 1
                 if fault.times <= 0:
-                    queue.popleft()
+                    self._failures[key].remove(fault)
                 return fault.error
         return None
 

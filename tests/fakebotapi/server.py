@@ -272,13 +272,17 @@ class FakeTelegram:
         *,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
         """Answer the next ``times`` calls to ``method`` (or ``"*"``) with an error, unexecuted.
 
         The description defaults to Telegram's style for the status (429 gets
-        ``retry_after``, default 1); 5xx make PTB raise NetworkError.
+        ``retry_after``, default 1); 5xx make PTB raise NetworkError. With ``chat_id``,
+        only calls to that chat fail.
         """
-        self._faults.fail_next(method, status, description, retry_after=retry_after, times=times)
+        self._faults.fail_next(
+            method, status, description, retry_after=retry_after, times=times, chat_id=chat_id
+        )
 
     def drop_response_next(self, method: str, *, times: int = 1, hang: bool = False) -> None:
         """Execute the next call(s) to ``method`` but never answer: the connection is closed
@@ -304,7 +308,7 @@ class FakeTelegram:
         name = canonical(method) or method
         self.state.calls.append(ApiCall(name, data))
         self.state.signal.pulse()
-        error = self._faults.take_failure(name)
+        error = self._faults.take_failure(name, data.get("chat_id"))
         if error is None and name not in HANDLERS:
             error = ApiError(404, "Not Found")
         drop = None if error is not None else self._faults.take_drop(name)
