@@ -136,8 +136,9 @@ def pg_restore(dump: Path, database_url: str, *, clean: bool) -> None:
 
 async def database_state(database: Database) -> tuple[bool, bool, int]:
     """(has Twofold's tables, holds any row, other sessions connected) for the target."""
-    async with database.session() as session:
-        conn = await session.connection()
+    # Autocommit: a look, not a write transaction (on SQLite that would wait for the bot).
+    async with database.engine.connect() as plain:
+        conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
         names = set(await conn.run_sync(lambda sync: sync.dialect.get_table_names(sync)))
         ours = [table for table in SQLModel.metadata.sorted_tables if table.name in names]
         has_rows = False

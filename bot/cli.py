@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import InvalidToken, NetworkError
@@ -151,6 +152,9 @@ def _secrets(settings: Settings) -> list[str]:
         secrets.append(settings.telegram_bot_token.get_secret_value())
     if settings.encryption_key:
         secrets += [k.strip() for k in settings.encryption_key.get_secret_value().split(",")]
+    password = make_url(settings.database_url).password  # DATABASE_PASSWORD ends up here
+    if password and len(str(password)) >= 8:  # a short one would blank out common words
+        secrets.append(str(password))
     return secrets
 
 

@@ -8,13 +8,15 @@ import sqlite3
 import stat
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import text
 from sqlmodel import select
 
-from bot import backup_bundle, backup_databases
+from bot import backup_bundle, backup_databases, heartbeat
 from bot.backup_bundle import BackupError, seal, unseal
 from bot.clock import ManualClock
 from bot.db import migrate
@@ -130,6 +132,32 @@ async def test_restore_refuses_a_database_with_data_unless_forced(
     )
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert await stored_texts(database_url, box) == texts, "replaced, not doubled"
+
+
+async def test_restore_refuses_a_database_in_use_unless_forced(
+    database: Database, database_url: str, empty_target: str, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "backup.tgz"
+    env = {"ENCRYPTION_KEY_FILE": str(tmp_path / "twofold.key")}
+    made = twofold("backup", str(bundle), cwd=tmp_path, database_url=database_url, **env)
+    assert made.returncode == 0, made.stderr
+    work = tmp_path / "work"
+    work.mkdir()
+    heartbeat.beat(work / "data" / "heartbeat", datetime.now(UTC))  # the bot runs here
+    user = Database(empty_target)  # and holds a connection
+    try:
+        async with user.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            refused = twofold("restore", str(bundle), cwd=work, database_url=empty_target, **env)
+    finally:
+        await user.dispose()
+
+    assert refused.returncode == 2
+    assert "heartbeat is fresh" in refused.stderr
+    if not database_url.startswith("sqlite"):
+        assert "other session(s) are connected" in refused.stderr
+    forced = twofold("restore", str(bundle), "--force", cwd=work, database_url=empty_target, **env)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
 
 
 async def test_a_sealed_backup_needs_its_passphrase(

@@ -186,3 +186,13 @@ def test_an_unreadable_secret_file_is_one_line_from_the_command(tmp_path: Path) 
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "DATABASE_URL_FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_database_password_is_redacted_from_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import _secrets
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://twofold@db/twofold")
+    monkeypatch.setenv("DATABASE_PASSWORD", "50%@off-and-more")
+    assert "50%@off-and-more" in _secrets(settings())
+    monkeypatch.setenv("DATABASE_PASSWORD", "short")
+    assert "short" not in _secrets(settings()), "too short to redact without harm"
