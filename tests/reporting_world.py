@@ -87,6 +87,7 @@ async def deliver(
     text: str | None = None,
     rating: int | None = None,
     box: Box | None = None,
+    value: int | None = None,
 ) -> Delivery:
     """One delivery on `day` in the partner's calendar; done/skipped ones are completed
     `done_after` after they were due, and may carry an answer and a rating."""
@@ -109,7 +110,7 @@ async def deliver(
         )
         session.add(delivery)
         await session.flush()
-        if text is not None or rating is not None:
+        if text is not None or rating is not None or value is not None:
             assert delivery.id is not None and (box is not None or text is None)
             session.add(
                 Response(
@@ -117,6 +118,7 @@ async def deliver(
                     partner_id=partner.id,
                     text_ct=box.encrypt(text) if box and text is not None else None,
                     rating=rating,
+                    value=value,
                     answered_at=scheduled + done_after,
                     updated_at=scheduled + done_after,
                 )

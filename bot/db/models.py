@@ -102,6 +102,9 @@ class Partner(SQLModel, table=True):
     delivery_time: str = Field(default="09:00", max_length=5)
     language: str = Field(default="en", max_length=8)
     share_with_therapist: bool = Field(default=False)
+    # When sharing with the therapist last started; None: everything (consent at setup,
+    # or the partner chose to include earlier answers). See bot/services/visibility.py.
+    therapist_sharing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     share_with_partner: bool = Field(default=True)
     setup_done: bool = Field(default=False)
     is_current: bool = Field(default=True)

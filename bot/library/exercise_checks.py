@@ -28,6 +28,7 @@ from bot.library.models import (
     ResponseType,
     Visibility,
 )
+from bot.library.promise_checks import check_promises
 from bot.library.render import TEMPLATE_VARIABLES
 from bot.library.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from bot.library.yaml_files import read_yaml
@@ -67,6 +68,20 @@ def check_exercise(
     therapist_only = data.get("therapist_only", False)
     if not isinstance(therapist_only, bool):
         check.add("therapist_only", f"must be true or false, got {therapist_only!r}")
+    sees_values = data.get("therapist_sees_values", False)
+    if not isinstance(sees_values, bool):
+        check.add("therapist_sees_values", f"must be true or false, got {sees_values!r}")
+    elif sees_values and response not in (None, "scale", "choice"):
+        check.add(
+            "therapist_sees_values",
+            "only a scale or choice exercise has a value to show; remove this line",
+        )
+    elif not sees_values and visibility == "therapist" and response in ("scale", "choice"):
+        check.warn(
+            "therapist_sees_values",
+            "visibility: therapist, but the therapist won't see the value chosen; add "
+            "therapist_sees_values: true if the prompt says they will",
+        )
     source = data.get("source")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         check.add("source", "must be text naming where the exercise comes from")
@@ -128,6 +143,11 @@ def check_exercise(
                     )
                     break
 
+    check_promises(
+        check, renders, mode=mode, response=response, visibility=visibility,
+        sees_values=sees_values is True,
+    )  # fmt: skip
+
     if (
         check.problems
         or slug is None
@@ -158,6 +178,7 @@ def check_exercise(
             origin=path,
             builtin=builtin,
             therapist_only=therapist_only is True,
+            therapist_sees_values=sees_values is True,
         ),
         [],
         check.warnings,

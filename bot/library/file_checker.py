@@ -48,6 +48,7 @@ EXERCISE_FIELDS: Final[Mapping[str, bool]] = {
     "reminder": True,
     "choices": False,
     "therapist_only": False,
+    "therapist_sees_values": False,
 }
 SET_FIELDS: Final[Mapping[str, bool]] = {
     "slug": True,

@@ -116,6 +116,8 @@ class Exercise:
     builtin: bool = True
     #: Assigned only by a therapist who chose it; never suggested in a list partners see.
     therapist_only: bool = False
+    #: The therapist sees the number or option chosen (the prompt must say so).
+    therapist_sees_values: bool = False
 
     def __hash__(self) -> int:
         return hash((self.slug, self.origin))

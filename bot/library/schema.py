@@ -51,6 +51,7 @@ _EXERCISE_HELP: Final[Mapping[str, str]] = {
     "reminder": "A gentle nudge if it hasn't been done yet. A template.",
     "choices": "For response: choice, 2 to 5 answers, each up to 32 characters.",
     "therapist_only": "true: only a therapist who chose it assigns it; never suggested.",
+    "therapist_sees_values": "true: the therapist sees the number or option chosen; say so.",
 }
 _SET_HELP: Final[Mapping[str, str]] = {
     "slug": "Short name: lower-case letters, digits and dashes; the same as the file name.",
@@ -107,6 +108,7 @@ def exercise_schema(categories: Categories) -> dict[str, Any]:
             "items": _texts("A button label.", max_length=MAX_CHOICE_LABEL_LENGTH),
         },
         "therapist_only": {"type": "boolean"},
+        "therapist_sees_values": {"type": "boolean"},
     }
     for name, schema in properties.items():
         schema["description"] = _EXERCISE_HELP[name]

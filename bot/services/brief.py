@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from matplotlib.backends.backend_pdf import PdfPages
@@ -21,10 +21,12 @@ from matplotlib.figure import Figure
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Couple, Flag, Partner, Therapist
+from bot.library import Library
 from bot.services import flags, reports
 from bot.services.crypto import Box
 from bot.services.localtime import local_today
 from bot.services.reports import LOW_RATING, Line, Row
+from bot.services.summaries import Scale, Written
 
 DEFAULT_WINDOW = timedelta(days=7)
 PAGE = (8.27, 11.69)  # A4, inches
@@ -42,6 +44,8 @@ class Brief:
     answers: list[Row]  # text the therapist may read, oldest first
     ratings: list[Line]  # per partner
     flags: list[tuple[Partner, Flag]]  # open (unseen) flags, oldest first
+    scales: list[Scale] = field(default_factory=list)  # values the therapist may see
+    written: list[Written] = field(default_factory=list)  # per partner
 
 
 def _hard_reason(row: Row) -> str | None:
@@ -56,7 +60,13 @@ def _hard_reason(row: Row) -> str | None:
 
 
 async def build(
-    *, session: AsyncSession, therapist: Therapist, public_id: str, now: datetime, box: Box
+    *,
+    session: AsyncSession,
+    therapist: Therapist,
+    public_id: str,
+    now: datetime,
+    box: Box,
+    library: Library | None = None,
 ) -> Brief | None:
     """The brief of one of the therapist's couples; None if not found or not theirs."""
     couple = await reports.own_couple(
@@ -71,7 +81,11 @@ async def build(
     rows = [
         row
         for row in await reports.rows_of(
-            session=session, partners=partners, box=box, since=first - timedelta(days=1)
+            session=session,
+            partners=partners,
+            box=box,
+            since=first - timedelta(days=1),
+            library=library,
         )
         if since <= row.delivery.scheduled_at <= now
     ]
@@ -86,6 +100,8 @@ async def build(
         answers=[row for row in rows if row.text is not None],
         ratings=[line for line in reports.lines_by(rows, "partner") if line.ratings],
         flags=[(item.partner, item.flag) for item in open_flags],
+        scales=reports.scales_of(rows),
+        written=reports.written_of(rows),
     )
 
 

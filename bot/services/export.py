@@ -1,8 +1,10 @@
 """/export: a couple's whole history, one row per delivery, as CSV and as JSON.
 
 The columns are documented in docs/progress.md. Response text appears only where
-`visibility.therapist_may_read` allows it (through `reports.rows_of`); elsewhere the
-column is empty, exactly as for an exercise with no written answer.
+`visibility.therapist_may_read` allows it, and a scale value or option only where
+`visibility.therapist_may_see_value` does (both through `reports.rows_of`); the `answer`
+column tells text kept private from no text at all. The JSON adds the couple's flags,
+which are the therapist's own record.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Couple, Therapist
+from bot.db.models import Assignment, Couple, Flag, Partner, Therapist
 from bot.library import Library
 from bot.services import reports
 from bot.services.crypto import Box
@@ -26,6 +29,8 @@ COLUMNS = [
     "couple",
     "partner",
     "partner_slot",
+    "set",
+    "assignment",
     "exercise",
     "exercise_title",
     "day",
@@ -39,6 +44,7 @@ COLUMNS = [
     "late",
     "rating",
     "value",
+    "answer",
     "response_text",
 ]
 # A spreadsheet runs a cell starting with one of these as a formula; partners' text
@@ -52,6 +58,7 @@ Record = dict[str, str | int | bool | None]
 class Export:
     couple: Couple
     records: list[Record]
+    flags: list[Record]
     csv: bytes
     json: bytes
 
@@ -64,13 +71,17 @@ def _local(moment: datetime | None, zone: str) -> str | None:
     return moment.astimezone(ZoneInfo(zone)).isoformat() if moment else None
 
 
-def record(row: Row, couple: Couple, library: Library, language: str) -> Record:
+def record(
+    row: Row, couple: Couple, library: Library, language: str, set_slug: str | None = None
+) -> Record:
     delivery, partner = row.delivery, row.partner
     exercise = library.exercise(delivery.exercise_slug)
     return {
         "couple": couple.public_id,
         "partner": partner.display_name,
         "partner_slot": partner.slot,
+        "set": set_slug,
+        "assignment": delivery.assignment_id,
         "exercise": delivery.exercise_slug,
         "exercise_title": exercise.title_in(language) if exercise else delivery.exercise_slug,
         "day": delivery.day,
@@ -83,7 +94,8 @@ def record(row: Row, couple: Couple, library: Library, language: str) -> Record:
         "status": delivery.status,
         "late": row.late,
         "rating": row.rating,
-        "value": row.response.value if row.response else None,
+        "value": row.value,
+        "answer": row.answer,
         "response_text": row.text,
     }
 
@@ -107,13 +119,14 @@ def to_csv(records: list[Record]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_json(couple: Couple, records: list[Record], now: datetime) -> bytes:
+def to_json(couple: Couple, records: list[Record], flags: list[Record], now: datetime) -> bytes:
     document = {
         "couple": couple.public_id,
         "label": couple.label,
         "exported_at": _utc(now),
         "columns": COLUMNS,
         "deliveries": records,
+        "flags": flags,
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -134,6 +147,38 @@ async def export(
     if couple is None or couple.id is None:
         return None
     partners = await reports.partners_of(session=session, couple_id=couple.id)
-    rows = await reports.rows_of(session=session, partners=partners, box=box)
-    records = [record(row, couple, library, therapist.language) for row in rows]
-    return Export(couple, records, to_csv(records), to_json(couple, records, now))
+    rows = await reports.rows_of(session=session, partners=partners, box=box, library=library)
+    sets = await _set_slugs(session, couple.id)
+    records = [
+        record(row, couple, library, therapist.language, sets.get(row.delivery.assignment_id))
+        for row in rows
+    ]
+    flags = await flag_records(session, partners)
+    return Export(couple, records, flags, to_csv(records), to_json(couple, records, flags, now))
+
+
+async def _set_slugs(session: AsyncSession, couple_id: int) -> dict[int, str]:
+    query = select(Assignment).where(Assignment.couple_id == couple_id)
+    return {a.id: a.set_slug for a in (await session.exec(query)).all() if a.id is not None}
+
+
+async def flag_records(session: AsyncSession, partners: list[Partner]) -> list[Record]:
+    """Every flag about the couple's partners, oldest first: when, whose, what kind, seen."""
+    by_id = {p.id: p for p in partners if p.id is not None}
+    if not by_id:
+        return []
+    query = (
+        select(Flag)
+        .where(col(Flag.partner_id).in_(list(by_id)))
+        .order_by(col(Flag.created_at), col(Flag.id))
+    )
+    return [
+        {
+            "partner": by_id[flag.partner_id].display_name,
+            "partner_slot": by_id[flag.partner_id].slot,
+            "kind": flag.kind,
+            "raised_utc": _utc(flag.created_at),
+            "seen_utc": _utc(flag.seen_at),
+        }
+        for flag in (await session.exec(query)).all()
+    ]

@@ -23,9 +23,11 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Delivery, Partner
+from bot.db.models import Delivery, Partner, Response
+from bot.library import Library
 from bot.services.couples import partner_paused
 from bot.services.localtime import local_today
+from bot.services.summaries import Point, Scale, scales
 
 OPEN = frozenset({"sent", "sending"})  # arrived, not answered yet
 UNDELIVERED = frozenset({"unreachable", "failed"})  # due, but it never reached them
@@ -248,3 +250,31 @@ async def for_couple(*, session: AsyncSession, couple_id: int, now: datetime) ->
     partners = await current_partners(session=session, couple_id=couple_id)
     rows = await deliveries_of(session=session, partner_ids=[p.id for p in partners if p.id])
     return summarize(partners, rows, now)
+
+
+@dataclass(frozen=True)
+class OwnAnswers:
+    """What a partner answered, for their own /progress: never the other partner's."""
+
+    scales: list[Scale]  # their scale answers, per exercise, oldest first
+    written: int  # how many written answers they gave
+
+
+async def own_answers(*, session: AsyncSession, partner: Partner, library: Library) -> OwnAnswers:
+    """The partner's own scale values (with their trend) and how much they wrote."""
+    query = (
+        select(Response, Delivery)
+        .join(Delivery, col(Delivery.id) == col(Response.delivery_id))
+        .where(Response.partner_id == partner.id)
+        .order_by(col(Delivery.scheduled_at), col(Delivery.id))
+    )
+    points, written = [], 0
+    for response, delivery in (await session.exec(query)).all():
+        written += response.text_ct is not None
+        exercise = library.exercise(delivery.exercise_slug)
+        if response.value is not None and exercise is not None and exercise.response == "scale":
+            points.append(
+                Point(partner.id or 0, partner.display_name, delivery.exercise_slug,
+                      delivery.local_date, response.value)
+            )  # fmt: skip
+    return OwnAnswers(scales(points), written)

@@ -15,11 +15,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Couple, Delivery, Partner, Response, Therapist
+from bot.library import Library
 from bot.services import couples, progress
 from bot.services.crypto import Box
 from bot.services.localtime import local_today
 from bot.services.progress import CoupleProgress, Tally
-from bot.services.visibility import therapist_may_read
+from bot.services.summaries import Point, Scale, Written, scales
+from bot.services.visibility import therapist_may_read, therapist_may_see_value
 
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 52
@@ -34,10 +36,20 @@ class Row:
     partner: Partner
     response: Response | None
     text: str | None  # decrypted, and only where the therapist may read it
+    value: int | None = None  # scale value or option index, only where the therapist may see it
 
     @property
     def rating(self) -> int | None:
         return self.response.rating if self.response else None
+
+    @property
+    def answer(self) -> str:
+        """`written` (text the therapist reads), `private` (text kept from them) or `none`."""
+        if self.text is not None:
+            return "written"
+        if self.response is not None and self.response.text_ct is not None:
+            return "private"
+        return "none"
 
     @property
     def late(self) -> bool:
@@ -78,6 +90,8 @@ class Report:
     exercises: list[Line]
     answers: list[Row]  # rows with text the therapist may read, oldest first
     progress: CoupleProgress  # for the chart
+    scales: list[Scale] = field(default_factory=list)  # values the therapist may see
+    written: list[Written] = field(default_factory=list)  # per partner
 
 
 async def own_couple(
@@ -101,7 +115,9 @@ async def partners_of(*, session: AsyncSession, couple_id: int) -> list[Partner]
 
 def readable_text(response: Response | None, author: Partner, box: Box) -> str | None:
     """The answer's text if the therapist may read it, else None."""
-    if response is None or response.text_ct is None or not therapist_may_read(author=author):
+    if response is None or response.text_ct is None:
+        return None
+    if not therapist_may_read(author=author, response=response):
         return None
     return box.decrypt(response.text_ct)
 
@@ -112,10 +128,12 @@ async def rows_of(
     partners: list[Partner],
     box: Box,
     since: date | None = None,
+    library: Library | None = None,
 ) -> list[Row]:
     """The partners' deliveries (from local date `since`) with answers, oldest first.
 
     Deliveries that never arrived and never will (planned, cancelled) are left out.
+    Values are kept only on exercises of `library` that show them to the therapist.
     """
     by_id = {p.id: p for p in partners if p.id is not None}
     deliveries = await progress.deliveries_of(session=session, partner_ids=list(by_id), since=since)
@@ -129,7 +147,10 @@ async def rows_of(
     for delivery in deliveries:
         author = by_id[delivery.partner_id]
         response = responses.get(delivery.id or 0)
-        rows.append(Row(delivery, author, response, readable_text(response, author, box)))
+        exercise = library.exercise(delivery.exercise_slug) if library else None
+        value = response.value if response and therapist_may_see_value(exercise=exercise) else None
+        text = readable_text(response, author, box)
+        rows.append(Row(delivery, author, response, text, value))
     return rows
 
 
@@ -144,6 +165,32 @@ def lines_by(rows: list[Row], key: str) -> list[Line]:
             ident = name = row.delivery.exercise_slug
         lines.setdefault(ident, Line(name)).add(row)
     return list(lines.values())
+
+
+def scales_of(rows: list[Row]) -> list[Scale]:
+    """Values the therapist may see, per partner and exercise, with their trend."""
+    points = [
+        Point(row.partner.id or 0, row.partner.display_name, row.delivery.exercise_slug,
+              row.delivery.local_date, row.value)
+        for row in rows
+        if row.value is not None
+    ]  # fmt: skip
+    return scales(points)
+
+
+def written_of(rows: list[Row]) -> list[Written]:
+    """Per partner who wrote anything: answers the therapist reads, and answers kept private."""
+    found: dict[int, Written] = {}
+    for row in rows:
+        if row.answer == "none":
+            continue
+        ident = row.partner.id or 0
+        line = found.setdefault(ident, Written(ident, row.partner.display_name))
+        if row.answer == "written":
+            line.readable += 1
+        else:
+            line.private += 1
+    return list(found.values())
 
 
 def first_day(now: datetime, partners: list[Partner], weeks: int) -> date:
@@ -161,6 +208,7 @@ async def report(
     weeks: int,
     now: datetime,
     box: Box,
+    library: Library | None = None,
 ) -> Report | None:
     """The couple's last `weeks` weeks; None if the couple is not found or not theirs."""
     couple = await own_couple(session=session, therapist=therapist, public_id=public_id, now=now)
@@ -169,7 +217,7 @@ async def report(
     weeks = max(1, min(weeks, MAX_WEEKS))
     partners = await partners_of(session=session, couple_id=couple.id)
     since = first_day(now, partners, weeks)
-    rows = await rows_of(session=session, partners=partners, box=box, since=since)
+    rows = await rows_of(session=session, partners=partners, box=box, since=since, library=library)
     current = [p for p in partners if p.is_current] or partners
     chart_rows = await progress.deliveries_of(
         session=session, partner_ids=[p.id for p in current if p.id is not None]
@@ -181,4 +229,6 @@ async def report(
         exercises=sorted(lines_by(rows, "exercise"), key=lambda line: -line.tally.due),
         answers=[row for row in rows if row.text is not None],
         progress=progress.summarize(current, chart_rows, now),
+        scales=scales_of(rows),
+        written=written_of(rows),
     )

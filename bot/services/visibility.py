@@ -1,19 +1,27 @@
-"""Who may read what a partner wrote: decided here, and only here.
+"""Who may read what a partner wrote or chose: decided here, and only here.
 
-The rules (docs/progress.md):
+The rules (docs/progress.md, "Who sees what"):
 - The author always sees their own answers.
 - The other partner sees an answer only on a `shared` exercise, only once both partners
   have answered it, and only if *both* agreed to share with each other
   (`Partner.share_with_partner`). Mutual: nobody reads without being read.
-- The therapist sees written text only from a partner who agreed at setup
-  (`Partner.share_with_therapist`, changeable in /settings). That explicit consent covers
-  every exercise. Completion facts (done, skipped, when, ratings) are always visible to
-  the therapist; partners are told so when they consent.
+- The therapist sees written text only from a partner who agreed
+  (`Partner.share_with_therapist`, changeable in /settings), and only text written since
+  that partner started sharing (`Partner.therapist_sharing_since`; None: all of it, for
+  consent given at setup or a partner who chose to include earlier answers).
+- The therapist sees the number or option chosen on a scale or choice exercise only when
+  the exercise says so (`therapist_sees_values`, and its prompt tells the partner).
+  Completion facts (done, skipped, when, helpfulness ratings) are always visible to the
+  therapist; partners are told so when they consent.
 """
 
 from __future__ import annotations
 
-from bot.db.models import Partner
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import Partner, Response
 from bot.library import Exercise
 
 
@@ -29,6 +37,40 @@ def partner_may_see(*, exercise: Exercise, author: Partner, reader: Partner) -> 
     )
 
 
-def therapist_may_read(*, author: Partner) -> bool:
-    """May the couple's therapist read `author`'s written answers and reflections?"""
-    return author.share_with_therapist
+def therapist_may_read(*, author: Partner, response: Response | None = None) -> bool:
+    """May the couple's therapist read `author`'s written answers (this one, if given)?"""
+    if not author.share_with_therapist:
+        return False
+    since = author.therapist_sharing_since
+    if response is None or since is None:
+        return True
+    # An answer edited after sharing started was still first written while private.
+    return response.answered_at >= since
+
+
+def therapist_may_see_value(*, exercise: Exercise | None) -> bool:
+    """May the therapist see the number or option chosen on this exercise?"""
+    return exercise is not None and exercise.therapist_sees_values
+
+
+async def set_therapist_sharing(
+    *,
+    session: AsyncSession,
+    partner: Partner,
+    share: bool,
+    include_earlier: bool,
+    now: datetime,
+) -> Partner:
+    """Turn sharing with the therapist on (from `now`, or for everything) or off."""
+    fresh = await session.get(Partner, partner.id, populate_existing=True)
+    assert fresh is not None
+    if share and not fresh.share_with_therapist:
+        fresh.therapist_sharing_since = None if include_earlier else now
+    elif share and include_earlier:
+        fresh.therapist_sharing_since = None
+    fresh.share_with_therapist = share
+    session.add(fresh)
+    await session.flush()
+    partner.share_with_therapist = fresh.share_with_therapist
+    partner.therapist_sharing_since = fresh.therapist_sharing_since
+    return fresh
