@@ -23,11 +23,21 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 
 Gettext = Callable[[str], str]
+# `ngettext(singular, plural, n)`: the form for a count, by the language's plural rule.
+Ngettext = Callable[[str, str, int], str]
 
 # Names under which translators are called, for extraction (`_` is Babel's default).
 # `t_`, `p_` and `o_` translate into another person's language (therapist, partner,
 # other partner) in the same handler that answers the current user with `_`.
-EXTRACT_KEYWORDS = {"_": None, "N_": None, "t_": None, "p_": None, "o_": None}
+# Texts with a count use `ngettext = plural_translator(language)` (a Babel default name).
+EXTRACT_KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "_": None,
+    "N_": None,
+    "t_": None,
+    "p_": None,
+    "o_": None,
+    "ngettext": (1, 2),
+}
 
 
 def N_(message: str) -> str:  # noqa: N802  (gettext convention)
@@ -60,3 +70,8 @@ def translations(language: str) -> gettext.NullTranslations:
 def translator(language: str | None) -> Gettext:
     """Return `_` for one user's language."""
     return translations(normalize_language(language)).gettext
+
+
+def plural_translator(language: str | None) -> Ngettext:
+    """Return `ngettext` for one user's language (plural forms from the catalog header)."""
+    return translations(normalize_language(language)).ngettext

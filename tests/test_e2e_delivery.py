@@ -49,7 +49,7 @@ async def test_done_later_and_stale_buttons(
 
     clock.advance(timedelta(hours=1))
     await dispatcher.tick()
-    await ben.wait_for(r"gentle reminder")
+    await ben.wait_for(r"open-ended question is waiting")  # the exercise's own reminder
 
     statuses = {d.partner_id: d.status for d in await rows(bot) if d.day == 1}
     assert sorted(statuses.values()) == ["done", "sent"]

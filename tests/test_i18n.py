@@ -22,6 +22,11 @@ TRANSLATED = sorted(set(LANGUAGES) - {"en"})
 
 def source_messages() -> set[str]:
     """Every string the code passes to a translator, found the way Babel extracts them."""
+    return {message for message in extracted() if isinstance(message, str)}
+
+
+def extracted() -> set[str | tuple[str, ...]]:
+    """Every message as Babel extracts it: a string, or (singular, plural) for `ngettext`."""
     found = extract_from_dir(
         str(BOT_DIR), method_map=[("**.py", "python")], keywords=EXTRACT_KEYWORDS
     )
@@ -45,20 +50,24 @@ def test_every_message_is_translated(language: str) -> None:
     with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalog = read_po(po, locale=language)
     problems = []
-    for message in sorted(source_messages()):
+    for message in sorted(extracted(), key=str):
         entry = catalog.get(message)
-        if entry is None or not entry.string:
+        source = message if isinstance(message, str) else message[-1]
+        forms = entry.string if entry is not None else ""
+        translations = list(forms) if isinstance(forms, tuple) else [forms]
+        if entry is None or not all(translations):
             problems.append(f"missing: {message!r}")
         elif entry.fuzzy:
             problems.append(f"fuzzy (needs review): {message!r}")
-        elif placeholders(str(entry.string)) != placeholders(message):
-            problems.append(f"placeholders differ: {message!r} -> {entry.string!r}")
-        else:
-            sample = re.sub(r"\{[a-z_]+\}", "x", str(entry.string))
+        for translation in translations if entry is not None and all(translations) else []:
+            if placeholders(str(translation)) != placeholders(source):
+                problems.append(f"placeholders differ: {message!r} -> {translation!r}")
+                continue
+            sample = re.sub(r"\{[a-z_]+\}", "x", str(translation))
             if message in MENU_DESCRIPTIONS:  # plain text in the menu, escaped in /help
                 sample = html.escape(sample, quote=False)
             if error := check_telegram_html(sample):
-                problems.append(f"invalid HTML ({error}): {entry.string!r}")
+                problems.append(f"invalid HTML ({error}): {translation!r}")
     assert not problems, f"{language}: " + "\n".join(problems)
 
 

@@ -6,8 +6,9 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.delivery.audience import audience_line, duration_line, other_answered_line
 from bot.i18n import N_, Gettext, translator
-from bot.library import Exercise, Library, pick_language, render_exercise
+from bot.library import Exercise, Library, RenderedExercise, pick_language, render_exercise
 from bot.services.deliveries import Job
 
 
@@ -72,42 +73,64 @@ def neutral_prefix(job: Job, text: str) -> str:
     return f"{translator(job.partner.language)(NEUTRAL_LINE)}\n\n{text}"
 
 
-def exercise_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMarkup] | None:
-    """The scheduled exercise for `job`, or None if its exercise is no longer in the library."""
-    exercise = library.exercise(job.delivery.exercise_slug)
-    exercise_set = library.set(job.assignment.set_slug)
-    if exercise is None or exercise_set is None:
-        return None
-    language = job.partner.language
-    _ = translator(language)
-    rendered = render_exercise(
+def _render(job: Job, exercise: Exercise, _: Gettext) -> RenderedExercise:
+    """The exercise's texts for this partner (the same variables for prompt and reminder)."""
+    return render_exercise(
         exercise,
-        language,
+        job.partner.language,
         recipient=job.partner.display_name,
         partner=job.other.display_name if job.other else _("your partner"),
         therapist=job.therapist.name,
         day=job.delivery.day,
         on=job.delivery.local_date,
     )
+
+
+def exercise_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The scheduled exercise for `job`, or None if its exercise is no longer in the library.
+
+    Title and how long it takes, the prompt, whether the partner has answered already,
+    how to answer, who will see the answer, then the day and set. The follow-up is not
+    here: it is asked once the person has answered (docs/exercises.md).
+    """
+    exercise = library.exercise(job.delivery.exercise_slug)
+    exercise_set = library.set(job.assignment.set_slug)
+    if exercise is None or exercise_set is None:
+        return None
+    language = job.partner.language
+    _ = translator(language)
+    rendered = _render(job, exercise, _)
     footer = _("Day {day} · {set}").format(
         day=job.delivery.day, set=exercise_set.title_in(language)
     )
-    hint = how_to_answer(exercise, _)
-    text = rendered.as_message() + (f"\n\n{hint}" if hint else "") + f"\n\n<i>{footer}</i>"
-    buttons = exercise_buttons(exercise, language, _)
-    return neutral_prefix(job, text), buttons
+    parts = [
+        f"<b>{rendered.title}</b>\n<i>{duration_line(exercise.minutes, language)}</i>",
+        rendered.prompt,
+    ]
+    answered = other_answered_line(exercise, job.partner, job.other, job.other_answer, _)
+    if answered:
+        parts.append(answered)
+    if hint := how_to_answer(exercise, _):
+        parts.append(hint)
+    audience = audience_line(exercise, job.partner, job.other, _)
+    parts.append(f"{audience}\n<i>{footer}</i>")
+    text = "\n\n".join(parts)
+    return neutral_prefix(job, text), exercise_buttons(exercise, language, _)
 
 
 def reminder_message(job: Job, library: Library) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The exercise's own reminder, under its title (sent as a reply to the exercise)."""
     exercise = library.exercise(job.delivery.exercise_slug)
     if exercise is None:
         return None
-    _ = translator(job.partner.language)
-    text = _(
-        "A gentle reminder: “{title}” is still open. Whenever it suits you; skipping is fine too."
-    ).format(title=escape(exercise.title_in(job.partner.language), quote=False))
-    buttons = exercise_buttons(exercise, job.partner.language, _)
-    return neutral_prefix(job, text), buttons
+    language = job.partner.language
+    _ = translator(language)
+    rendered = _render(job, exercise, _)
+    parts = [f"<b>{rendered.title}</b>", rendered.reminder]
+    answered = other_answered_line(exercise, job.partner, job.other, job.other_answer, _)
+    if answered:
+        parts.append(answered)
+    return neutral_prefix(job, "\n\n".join(parts)), exercise_buttons(exercise, language, _)
 
 
 def unreachable_notice(job: Job) -> str:

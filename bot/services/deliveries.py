@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Assignment, Couple, Delivery, Partner, Therapist
+from bot.db.models import Assignment, Couple, Delivery, Partner, Response, Therapist
 from bot.library import Library
 from bot.services import planning
 from bot.services.couples import partner_paused
@@ -57,6 +57,14 @@ class SendResult:
 
 
 @dataclass(frozen=True, slots=True)
+class OtherAnswer:
+    """What the other partner has already given on the same occurrence of an exercise."""
+
+    wrote: bool  # a written answer (what answers a `text` exercise)
+    chose: bool  # a number or option (what answers a `scale` or `choice` one)
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """A claimed delivery with everything needed to decide and render it."""
 
@@ -66,6 +74,9 @@ class Job:
     couple: Couple
     therapist: Therapist
     assignment: Assignment
+    # The other partner's answer to this same occurrence, if they gave one before this
+    # was sent (they may live in an earlier time zone): the message says so.
+    other_answer: OtherAnswer | None = None
 
 
 def _is_postgres(session: AsyncSession) -> bool:
@@ -202,12 +213,31 @@ async def load_jobs(*, session: AsyncSession, ids: list[int]) -> list[Job]:
     by_couple: dict[int, list[Partner]] = {}
     for partner in current:
         by_couple.setdefault(partner.couple_id, []).append(partner)
+    # One query for the batch: answers already given to the same assignments and days,
+    # matched to each delivery's occurrence (item, the other partner) below.
+    wrote, chose = col(Response.text_ct).is_not(None), col(Response.value).is_not(None)
+    answered = {
+        (d.assignment_id, d.day, d.item, d.partner_id): OtherAnswer(bool(w), bool(c))
+        for d, w, c in (
+            await session.exec(
+                select(Delivery, wrote, chose)
+                .join(Response, col(Response.delivery_id) == Delivery.id)
+                .where(
+                    col(Delivery.assignment_id).in_({d.assignment_id for d, _p, _c, _a in rows}),
+                    col(Delivery.day).in_({d.day for d, _p, _c, _a in rows}),
+                    wrote | chose,
+                )
+            )
+        ).all()
+    }
     jobs = []
     for delivery, partner, couple, assignment in rows:
         others = [p for p in by_couple.get(couple.id or 0, []) if p.id != partner.id]
         other = others[0] if others else None
         therapist = therapists[couple.therapist_id]
-        jobs.append(Job(delivery, partner, other, couple, therapist, assignment))
+        occurrence = (delivery.assignment_id, delivery.day, delivery.item)
+        theirs = answered.get((*occurrence, other.id)) if other and other.id else None
+        jobs.append(Job(delivery, partner, other, couple, therapist, assignment, theirs))
     return jobs
 
 
