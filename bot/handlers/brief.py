@@ -10,6 +10,7 @@ from telegram.constants import ChatAction
 from telegram.ext import CommandHandler
 
 from bot.context import TwofoldContext
+from bot.handlers.answer_lines import scale_lines, written_lines
 from bot.handlers.common import Caller, command_argument, couple_not_found, esc, reply
 from bot.handlers.flags import kind_label
 from bot.handlers.reports import exercise_title, pack, therapist_of
@@ -75,10 +76,13 @@ def sections(context: TwofoldContext, me: Caller, found: Brief) -> list[Section]
     ]
     if flags:
         flags.append(_("Open until marked as seen: /flags {id}").format(id=found.couple.public_id))
+    scales = scale_lines(_, context.services.library, language, found.scales)
     return [
         (_("What was done"), done or [nothing]),
         (_("What was hard"), hard or [nothing]),
         (_("Helpfulness ratings"), ratings or [nothing]),
+        (_("Scale and choice answers"), scales or [nothing]),
+        (_("What was written"), written_lines(_, found.written) or [nothing]),
         (_("Written answers shared with you"), shared or [nothing]),
         (_("Open flags"), flags or [_("No open flags.")]),
     ]
@@ -123,6 +127,7 @@ async def send_brief(update: Update, context: TwofoldContext) -> None:
             public_id=public_id,
             now=now,
             box=context.services.crypto,
+            library=context.services.library,
         )
         await audit.record_therapist_look(
             session=session, therapist_telegram_id=therapist.telegram_id, action="brief",

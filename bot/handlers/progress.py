@@ -9,11 +9,12 @@ from telegram.constants import ChatAction
 from telegram.ext import CommandHandler
 
 from bot.context import TwofoldContext
+from bot.handlers.answer_lines import scale_lines
 from bot.handlers.common import Caller, caller, esc, not_for_you, reply
 from bot.i18n import Gettext
 from bot.services import charts, progress
 from bot.services.couples import partner_paused
-from bot.services.progress import CoupleProgress, PartnerProgress, Tally
+from bot.services.progress import CoupleProgress, OwnAnswers, PartnerProgress, Tally
 
 
 def _count(_: Gettext, tally: Tally) -> str:
@@ -47,7 +48,22 @@ def _encouragement(_: Gettext, result: CoupleProgress) -> str:
     return _("There is still time this week: even one small exercise together helps.")
 
 
-def summary(_: Gettext, me: Caller, result: CoupleProgress, now_paused: bool) -> str:
+def own_lines(context: TwofoldContext, me: Caller, own: OwnAnswers) -> list[str]:
+    """The reader's own scale answers and how much they wrote; never the partner's."""
+    _, language = me._, me.identity.language
+    lines = []
+    if own.scales:
+        lines += ["", _("<b>Your answers</b>")]
+        found = scale_lines(_, context.services.library, language, own.scales, names=False)
+        lines += [f"• {esc(line)}" for line in found]
+    if own.written:
+        lines += ["", _("You have written {n} answer(s) so far.").format(n=own.written)]
+    return lines
+
+
+def summary(
+    _: Gettext, me: Caller, result: CoupleProgress, now_paused: bool, own: list[str] | None = None
+) -> str:
     """The text part of /progress: counts as done-of-due, never a list of what wasn't done."""
     lines = [_("<b>Your progress together</b>"), "", _("<b>This week</b>")]
     lines += [f"• {_who(_, me, p)}: {_count(_, p.week)}" for p in result.partners]
@@ -56,6 +72,7 @@ def summary(_: Gettext, me: Caller, result: CoupleProgress, now_paused: bool) ->
     together = result.total
     if together.due:
         lines.append(_("Together: {done} exercises done.").format(done=together.done))
+    lines += own or []
     lines += ["", _streak(_, result.streak)]
     if now_paused:
         lines.append(_("Your exercises are paused right now; the streak waits for you."))
@@ -73,8 +90,11 @@ async def show_progress(update: Update, context: TwofoldContext) -> None:
     _, now = me._, context.services.clock.now()
     async with context.services.database.session() as session:
         result = await progress.for_couple(session=session, couple_id=partner.couple_id, now=now)
+        own = await progress.own_answers(
+            session=session, partner=partner, library=context.services.library
+        )
     paused = any(partner_paused(p.partner, now) for p in result.partners)
-    await reply(update, summary(_, me, result, paused))
+    await reply(update, summary(_, me, result, paused, own_lines(context, me, own)))
     message = update.effective_message
     assert message is not None
     await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)

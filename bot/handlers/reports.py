@@ -15,6 +15,7 @@ from telegram.ext import CommandHandler
 
 from bot.context import TwofoldContext
 from bot.db.models import Therapist
+from bot.handlers.answer_lines import scale_lines, written_lines
 from bot.handlers.common import (
     Caller,
     caller,
@@ -112,6 +113,11 @@ def answer_block(context: TwofoldContext, me: Caller, row: Row) -> str:
     return f"{head}\n{shortened(me._, row.text)}"
 
 
+def bulleted(heading: str, lines: list[str]) -> str:
+    """A heading (HTML) over plain-text lines, escaped, one bullet each."""
+    return "\n".join([heading, *(f"• {esc(line)}" for line in lines)])
+
+
 def report_blocks(context: TwofoldContext, me: Caller, found: Report, weeks: int) -> list[str]:
     _, language = me._, me.identity.language
     head = _("<b>Report: {label}</b> ({id})\nThe last {weeks} week(s), since {date}.").format(
@@ -133,6 +139,11 @@ def report_blocks(context: TwofoldContext, me: Caller, found: Report, weeks: int
             ]
         )
     )
+    if found.scales:
+        scales = scale_lines(_, context.services.library, language, found.scales)
+        blocks.append(bulleted(_("<b>Scale and choice answers</b>"), scales))
+    if found.written:
+        blocks.append(bulleted(_("<b>What was written</b>"), written_lines(_, found.written)))
     blocks.append(_("<b>Written answers shared with you</b>"))
     if found.answers:
         blocks += [answer_block(context, me, row) for row in found.answers]
@@ -188,6 +199,7 @@ async def show_report(update: Update, context: TwofoldContext) -> None:
             weeks=weeks,
             now=now,
             box=context.services.crypto,
+            library=context.services.library,
         )
         await audit.record_therapist_look(
             session=session, therapist_telegram_id=therapist.telegram_id, action="report",
@@ -236,7 +248,8 @@ async def send_export(update: Update, context: TwofoldContext) -> None:
     stem = f"twofold-{found.couple.public_id}-{now.date().isoformat()}"
     caption = me._(
         "The history of <b>{label}</b>: one row per exercise sent ({n}). Written answers "
-        "appear only where the partner agreed to share them with you."
+        "appear only where the partner agreed to share them with you; the answer column "
+        "says where one was kept private. The JSON file also lists the flags."
     ).format(label=esc(found.couple.label), n=len(found.records))
     await message.reply_document(found.csv, filename=f"{stem}.csv", caption=caption)
     await message.reply_document(found.json, filename=f"{stem}.json")

@@ -16,17 +16,30 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import TwofoldContext
 from bot.db.models import Partner, Therapist
 from bot.handlers.common import Caller, caller, command_argument, esc, keyboard, not_for_you, reply
-from bot.handlers.setup_steps import FIELDS, ONBOARDING, SETTINGS, THERAPIST_FIELDS, saved_text
+from bot.handlers.setup_steps import (
+    FIELDS,
+    ONBOARDING,
+    SAVED,
+    SETTINGS,
+    THERAPIST_FIELDS,
+    parse_share,
+    prompt_sharepast,
+    saved_text,
+)
 from bot.i18n import LANGUAGES, Gettext, translator
-from bot.services import conversations, membership
+from bot.services import conversations, membership, visibility
 from bot.services.identity import Role
 from bot.services.preferences import PreferenceError
 
 FLOW = "setup"
+# Asked after "share with my therapist" is turned on in /settings: from now on, or also
+# the answers written while private (docs/security.md, "Who sees what").
+SHARE_PAST = "sharepast"
 
 
 async def _ask(update: Update, _: Gettext, step: str, data: dict[str, Any]) -> None:
-    text, markup = FIELDS[step].prompt(_, data)
+    prompt = prompt_sharepast if step == SHARE_PAST else FIELDS[step].prompt
+    text, markup = prompt(_, data)
     message = update.effective_message
     assert message is not None
     await message.get_bot().send_message(message.chat_id, text, reply_markup=markup)
@@ -73,7 +86,17 @@ def _allowed(me: Caller, step: str) -> bool:
 
 async def _save(context: TwofoldContext, me: Caller, column: str, value: Any) -> None:
     async with context.services.database.session() as session:
-        if me.identity.partner is not None:
+        if me.identity.partner is not None and column == "share_with_therapist":
+            # Reached at onboarding (nothing written yet: all of it), when turning it off,
+            # or when it is already on (when it started stays as it was).
+            await visibility.set_therapist_sharing(
+                session=session,
+                partner=me.identity.partner,
+                share=bool(value),
+                include_earlier=not me.identity.partner.share_with_therapist,
+                now=context.services.clock.now(),
+            )
+        elif me.identity.partner is not None:
             await membership.update_preferences(
                 session=session, partner=me.identity.partner, **{column: value}
             )
@@ -109,6 +132,16 @@ async def continue_flow(update: Update, context: TwofoldContext, me: Caller, tex
     if state is None or state.flow != FLOW or not _allowed(me, state.step):
         return
     step = state.step
+    if step == SHARE_PAST:
+        await _share_past(update, context, me, text)
+        return
+    if _asks_about_the_past(me, step, state.data, text):
+        async with context.services.database.session() as session:
+            await conversations.advance(
+                session=session, state=state, step=SHARE_PAST, now=context.services.clock.now()
+            )
+        await _ask(update, me._, SHARE_PAST, state.data)
+        return
     if step == "name" and text == "keep":
         text = str(state.data.get("first_name") or "")
     if not await apply(update, context, me, step, text):
@@ -140,6 +173,40 @@ async def continue_flow(update: Update, context: TwofoldContext, me: Caller, tex
         await reply(update, saved_text(me._, step, value))
 
 
+def _asks_about_the_past(me: Caller, step: str, data: dict[str, Any], text: str) -> bool:
+    """Turning therapist sharing on in /settings: ask whether earlier answers are included."""
+    partner = me.identity.partner
+    if step != "share" or partner is None or partner.share_with_therapist:
+        return False
+    if data.get("mode") == "onboarding":
+        return False
+    try:
+        return parse_share(text)
+    except PreferenceError:
+        return False
+
+
+async def _share_past(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
+    """Store "from now on" (`new`) or "include my earlier answers" (`all`), then confirm."""
+    partner = me.identity.partner
+    if partner is None:
+        return
+    choice = text.strip().lower()
+    if choice not in ("new", "all"):
+        await _ask(update, me._, SHARE_PAST, {})
+        return
+    async with context.services.database.session() as session:
+        await visibility.set_therapist_sharing(
+            session=session,
+            partner=partner,
+            share=True,
+            include_earlier=choice == "all",
+            now=context.services.clock.now(),
+        )
+        await conversations.end(session=session, telegram_id=me.identity.telegram_id)
+    await reply(update, me._(SAVED[f"{SHARE_PAST}:{choice}"]))
+
+
 def _current_value(me: Caller, step: str) -> str:
     person: Partner | Therapist | None = me.identity.partner or me.identity.therapist
     assert person is not None
@@ -166,7 +233,8 @@ async def on_setup_button(update: Update, context: TwofoldContext) -> None:
     me = await caller(update, context)
     async with context.services.database.session() as session:
         state = await conversations.current(session=session, telegram_id=me.identity.telegram_id)
-    if state is None or state.flow != FLOW or state.step != step or step not in FIELDS:
+    known = step in FIELDS or step == SHARE_PAST
+    if state is None or state.flow != FLOW or state.step != step or not known:
         await query.answer(me._("This is no longer available."))
         return
     await query.answer()

@@ -66,6 +66,19 @@ def prompt_share(_: Gettext, data: dict[str, Any]) -> tuple[str, InlineKeyboardM
     )
 
 
+def prompt_sharepast(_: Gettext, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "Your therapist will be able to read what you write from now on. Should they also "
+        "read the answers you wrote earlier, while they were private?"
+    )
+    return text, keyboard(
+        [
+            [(_("From now on"), "setup:sharepast:new")],
+            [(_("Include my earlier answers"), "setup:sharepast:all")],
+        ]
+    )
+
+
 def prompt_partnershare(_: Gettext, data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "On shared exercises, may your partner see your answer once you have both answered? "
@@ -141,6 +154,13 @@ SAVED = {
     "language": N_("Saved. I'll write to you in {value} from now on."),
     "share:yes": N_("Saved. Your therapist may read your written reflections."),
     "share:no": N_("Saved. Your written reflections stay private from your therapist."),
+    "sharepast:new": N_(
+        "Saved. Your therapist may read what you write from now on; your earlier answers "
+        "stay private."
+    ),
+    "sharepast:all": N_(
+        "Saved. Your therapist may read your written reflections, including earlier ones."
+    ),
     "partnershare:yes": N_(
         "Saved. On shared exercises your partner sees your answer once you both answered."
     ),
