@@ -116,16 +116,18 @@ def check_promises(
         return  # already reported; nothing reliable to compare with
     for name in ("prompt", "follow_up", "reminder"):
         for lang, outputs in renders.get(name, {}).items():
-            reported: set[str] = set()
+            found: dict[str, str] = {}
             for text in outputs:
                 for reader, phrase in promised_readers(text).items():
-                    allowed = _allowed(
-                        reader, mode=mode, response=response, visibility=visibility,
-                        sees_values=sees_values,
-                    )  # fmt: skip
-                    if allowed or reader in reported:
-                        continue
-                    reported.add(reader)
+                    found.setdefault(reader, phrase)
+            if "someone" in found and ("partner" in found or "therapist" in found):
+                del found["someone"]  # the same phrase, rendered with other names
+            for reader, phrase in found.items():
+                allowed = _allowed(
+                    reader, mode=mode, response=response, visibility=visibility,
+                    sees_values=sees_values,
+                )  # fmt: skip
+                if not allowed:
                     check.add(
                         f"{name}.{lang}",
                         f"promises a reader the bot will not give: “{phrase}”, but {_WHY[reader]}",
