@@ -52,9 +52,11 @@ async def test_a_shared_answer_is_revealed_when_both_have_answered(
     bens_exercise = await ben.wait_for(r"Day 1")
 
     answer = await ana.send("Lately I worry about my sister's health.")
-    await ana.wait_for(r"Saved your answer to")
-    await ana.wait_for(r"You'll see Ben's answer once they have answered too")
-    rating = await ana.wait_for(r"How helpful was this exercise")
+    # One calm acknowledgement: saved, what happens next, and the optional rating.
+    rating = await ana.wait_for(r"Saved your answer to")
+    assert "You'll see Ben's answer once they have answered too" in rating.text
+    assert "How helpful was this exercise" in rating.text
+    assert sum("Saved" in m.text for m in ana.messages) == 1
     await ben.wait_for(r"Ana has answered .*Answer it too")
     assert not any("sister" in (m.text or "") for m in ben.messages)
 
@@ -105,7 +107,10 @@ async def test_text_with_no_open_exercise_is_not_taken_as_an_answer(
 ) -> None:
     _marta, ana, _ben, _ = await couple_with(tg, bot, "love-maps-week")
     await ana.send("hello?")
-    await ana.wait_for(r"not waiting for a message from you")
+    question = await ana.wait_for(r"No exercise is waiting for a written answer")
+    await ana.press(question, "Don't save it")
+    await ana.wait_for(r"didn't save it")
+    assert not any("not waiting for a message" in m.text for m in ana.messages)
     assert await stored(bot) == []
 
 
@@ -151,20 +156,42 @@ async def test_scale_answers_change_and_together_exercises_need_both(
         "Saved. You can change it until your next exercise arrives."
     )
     await ana.wait_for(r"How helpful was this exercise")
+    # The chosen value carries a ✓; Done, Skip and Later no longer apply.
+    await ana.wait_for(r"How connected", edited=True)
+    assert [label for row in scale.buttons for label, _ in row] == ["1", "2", "3", "✓ 4", "5"]
     again = await ana.press(scale, "2")
     assert (await ana.wait_for_answer(again)).startswith("Saved.")
+    await ana.wait_for(r"How connected", edited=True)
+    assert [label for row in scale.buttons for label, _ in row] == ["1", "✓ 2", "3", "4", "5"]
     await ana.press(together, "Done")
+    # Its follow-up asks for words and waits for them (or Skip), beside the rating.
+    follow_up = await ana.wait_for(r"one thing you.d like to remember")
+    assert follow_up.buttons[-1] == [("Skip", "fu:skip")] and "How helpful" in follow_up.text
+    await ana.send("The walk by the river.")
+    await ana.wait_for(r"Saved your words with")
+    await ana.wait_for(r"one thing you.d like to remember", edited=True)
+    assert [label for row in follow_up.buttons for label, _ in row] == ["1", "2", "3", "4", "5"]
     await ben.wait_for(r"Ana confirmed you did .* together")
     bens_together = next(m for m in ben.messages if "done it together" in m.text)
     await ben.press(bens_together, "Done")
+    bens_follow_up = await ben.wait_for(r"one thing you.d like to remember")
     await ana.wait_for(r"You both confirmed")
     await ben.wait_for(r"You both confirmed")
+    await ben.press(bens_follow_up, "Skip")
+    await ben.wait_for(r"one thing you.d like to remember", edited=True)
+    assert "Skip" not in str(bens_follow_up.buttons)
+    await ben.press(bens_follow_up, "3")
+    rated = await ben.wait_for(r"you rated it 3 of 5", edited=True)
+    assert "one thing you'd like to remember" in rated.text and not rated.buttons
 
     rows = await stored(bot)
     values = [r.value for d, r in rows if d.exercise_slug == "weekly-connection-scale"]
     assert values == [2]
+    box = flows.services(bot).crypto
+    words = [box.decrypt(r.text_ct) for d, r in rows if r.text_ct]
+    assert words == ["The walk by the river."]
     # One rating prompt per completed exercise, not one per change of mind.
-    prompts = [m for m in ana.messages if m.text.startswith("How helpful")]
+    prompts = [m for m in ana.messages if "How helpful" in m.text]
     assert len(prompts) == 2
 
 

@@ -233,7 +233,7 @@ async def test_crisis_words_edited_into_a_message_are_screened_too(
     marta, ana, ben = await couple(tg, bot)
     ben_before = len(ben.messages)
     sent = await ana.send("an ordinary note")
-    await ana.wait_for(r"not waiting for a message")
+    await ana.wait_for(r"No exercise is waiting for a written answer")
     await ana.edit(sent, "honestly i just took all my sleeping pills")
     assert NOT_AN_EMERGENCY in (await ana.wait_for(r"really hard")).text
     await marta.wait_for(FLAG)

@@ -42,7 +42,7 @@ async def live_day(user: FakeUser, day: int, library: Library) -> None:
         else:
             await user.press(message, "Done")
     await settled(user)
-    for prompt in [m for m in user.messages if m.text.startswith("How helpful") and m.buttons]:
+    for prompt in [m for m in user.messages if "How helpful" in m.text and m.buttons]:
         await user.press(prompt, "5" if user.first_name == "Ana" else "3")
     await settled(user)
 

@@ -9,14 +9,15 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import TwofoldContext
 from bot.db.models import Delivery
-from bot.handlers import answer_replies, safety
+from bot.handlers import answer_replies, follow_ups, homes, safety
 from bot.handlers.common import Caller, caller, esc, keyboard, reply
+from bot.library import Exercise
 from bot.services import conversations, responses
 from bot.services.crisis import Level
 from bot.services.identity import Role
 from bot.services.responses import Fit
 
-FLOW = "answer"  # a message waiting for the partner to say which exercise it answers
+FLOW = homes.FLOW  # a message waiting for the partner to say where it belongs
 
 
 async def on_text(
@@ -44,9 +45,11 @@ async def on_text(
             session=session, library=services.library, partner=partner, reply_to=reply_to, now=now
         )
         if placement.fit in (Fit.ANSWER, Fit.EDIT):
+            exercise = services.library.exercise(placement.delivery.exercise_slug)
             recorded = await responses.record_text(
                 session=session, crypto=services.crypto, delivery=placement.delivery,
                 text=text, message_id=message.message_id, now=now,
+                complete=_words_complete(exercise),
             )  # fmt: skip
         elif placement.fit in (Fit.CHOOSE, Fit.OFFER_EDIT):
             # Stored (encrypted) the moment it arrives, while we ask where it belongs.
@@ -58,7 +61,10 @@ async def on_text(
                       "message_id": message.message_id},
             )  # fmt: skip
     if placement.fit is Fit.NONE:
-        return False
+        if quiet:
+            return True  # the screen's caring reply stands alone (docs/answers.md)
+        await homes.offer(update, context, me, partner, text)
+        return True
     if placement.fit is Fit.LOCKED:
         await reply(
             update,
@@ -83,19 +89,20 @@ async def _saved(
     *,
     quiet: bool = False,
 ) -> None:
-    _ = me._
     exercise = context.services.library.exercise(recorded.delivery.exercise_slug)
     assert exercise is not None
-    title = esc(exercise.title_in(me.identity.language))
-    if quiet:
-        pass  # the safety screen has just answered: no cheerful "Saved"
-    elif recorded.first:
-        await reply(update, _("Saved your answer to “{title}”. Thank you.").format(title=title))
-    else:
-        await reply(update, _("Updated your answer to “{title}”.").format(title=title))
+    if recorded.completed or exercise.response == "text":
+        # Done, Skip and Later no longer apply once the words are in.
+        await answer_replies.drop_buttons(context, me.identity.telegram_id, recorded.delivery)
     await answer_replies.after_completion(
-        context, recorded.delivery, exercise, first=recorded.first, ask_rating=not quiet
-    )
+        context, recorded.delivery, exercise, first=recorded.first,
+        said=answer_replies.Said.WORDS, quiet=quiet,
+    )  # fmt: skip
+
+
+def _words_complete(exercise: Exercise | None) -> bool:
+    """Words complete an exercise, except one still waiting for its scale or choice tap."""
+    return exercise is None or exercise.response not in ("scale", "choice")
 
 
 async def _ask_where(
@@ -206,5 +213,9 @@ async def on_edited(update: Update, context: TwofoldContext) -> None:
     await _saved(update, context, me, result, quiet=level is not Level.NONE)
 
 
-HANDLERS = [CallbackQueryHandler(on_choice, pattern=r"^an:")]
+HANDLERS = [
+    CallbackQueryHandler(on_choice, pattern=r"^an:"),
+    *homes.HANDLERS,
+    *follow_ups.HANDLERS,
+]
 EDITS = MessageHandler(filters.UpdateType.EDITED_MESSAGE, on_edited)

@@ -7,14 +7,17 @@ there is no id to forge, and another person's exercise cannot even be named.
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import TwofoldContext
 from bot.db.models import Delivery
 from bot.handlers import answer_replies
-from bot.handlers.common import caller
+from bot.handlers.common import caller, esc
 from bot.services import completion, responses
 from bot.services.completion import Action
 from bot.services.localtime import local_now
@@ -104,9 +107,40 @@ async def _on_value(update: Update, context: TwofoldContext, value: int) -> None
         if still_open
         else _("Saved.")
     )
+    await _mark_chosen(query, value)
     await answer_replies.after_completion(
         context, recorded.delivery, exercise, first=recorded.first
     )
+
+
+CHOSEN = "✓ "
+
+
+async def _mark_chosen(query: CallbackQuery, value: int) -> None:
+    """Put ✓ on the chosen value; drop Done, Skip and Later, which no longer apply.
+
+    The value buttons stay, so another tap still changes the answer while it may.
+    """
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    chosen = f"dl:v{value}"
+    rows = [
+        [
+            InlineKeyboardButton(
+                CHOSEN + button.text.removeprefix(CHOSEN)
+                if button.callback_data == chosen
+                else button.text.removeprefix(CHOSEN),
+                callback_data=button.callback_data,
+            )
+            for button in row
+        ]
+        for row in message.reply_markup.inline_keyboard
+        if any(str(button.callback_data or "").startswith("dl:v") for button in row)
+    ]
+    # unchanged (the same value again) or too old to edit: the answer is saved
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
 
 
 async def on_rating(update: Update, context: TwofoldContext) -> None:
@@ -127,9 +161,22 @@ async def on_rating(update: Update, context: TwofoldContext) -> None:
         await query.answer(_("This is no longer available."))
         return
     await query.answer(_("Thank you."))
-    await query.edit_message_text(
-        _("Thank you: you rated it {rating} of 5.").format(rating=rated.rating)
-    )
+    thanks = _("Thank you: you rated it {rating} of 5.").format(rating=rated.rating)
+    message = query.message
+    if not isinstance(message, Message) or not message.text:
+        await query.edit_message_text(thanks)
+        return
+    # The rating may share its message with the acknowledgement and a follow-up question:
+    # only the rating's own line and buttons change.
+    text = message.text_html
+    asked = esc(_("How helpful was this exercise for you? (optional)"))
+    text = text.replace(asked, thanks) if asked in text else f"{text}\n\n{thanks}"
+    rows = [
+        [b for b in row if not str(b.callback_data or "").startswith("rt:")]
+        for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+    ]
+    kept = [row for row in rows if row]
+    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(kept) if kept else None)
 
 
 HANDLERS = [

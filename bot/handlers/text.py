@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import TwofoldContext
-from bot.handlers import answers, assign, couples, fallback, safety, setup
+from bot.handlers import answers, assign, couples, fallback, follow_ups, safety, setup
 from bot.handlers.common import caller
 from bot.services import conversations
 from bot.services.crisis import Level
@@ -45,7 +45,10 @@ async def on_text(update: Update, context: TwofoldContext) -> None:
         await safety.on_reply_text(update, context, me, text)
     elif flow == answers.FLOW:
         await answers.continue_pending(update, context, me, text)
-    # Order matters: with no guided step open, text is an exercise answer if it can be one.
+    elif flow == follow_ups.FLOW and await follow_ups.take(update, context, me, text, quiet=quiet):
+        pass  # the words the exercise's follow-up asked for (a stale step lets them go on)
+    # Order matters: with no guided step open, text is an exercise answer if it can be one;
+    # a partner's words that fit none are offered a home (answers.on_text).
     elif not await answers.on_text(update, context, me, text, quiet=quiet) and not quiet:
         # (After the screen answered, "I'm not waiting for a message" would sound cold.)
         await fallback.unexpected_text(update, context)

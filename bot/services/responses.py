@@ -10,7 +10,7 @@ Guarantees (docs/progress.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.orm import aliased
@@ -95,7 +95,18 @@ async def place_text(
         .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc())
         .limit(50)
     )
-    recent = [d for d in (await session.exec(query)).all() if _takes_text(d, library)]
+    delivered = list((await session.exec(query)).all())
+    if reply_to is not None:
+        # A reply to an exercise message answers that exercise, whatever its kind.
+        for delivery in delivered:
+            if delivery.telegram_message_id == reply_to:
+                response = await answer_of(session=session, delivery_id=delivery.id or 0)
+                if response is None or response.text_ct is None:
+                    return Placement(Fit.ANSWER, [delivery])
+                if await editable(session=session, delivery=delivery):
+                    return Placement(Fit.EDIT, [delivery])
+                return Placement(Fit.LOCKED, [delivery])
+    recent = [d for d in delivered if _takes_text(d, library)]
     answered = {
         r.delivery_id
         for r in (
@@ -105,15 +116,6 @@ async def place_text(
         ).all()
         if r.text_ct is not None
     }
-    if reply_to is not None:
-        # A reply to the exercise message wins over everything else.
-        for delivery in recent:
-            if delivery.telegram_message_id == reply_to:
-                if delivery.id not in answered:
-                    return Placement(Fit.ANSWER, [delivery])
-                if await editable(session=session, delivery=delivery):
-                    return Placement(Fit.EDIT, [delivery])
-                return Placement(Fit.LOCKED, [delivery])
     waiting = [d for d in recent if d.status == "sent" and d.id not in answered]
     if len(waiting) == 1:
         return Placement(Fit.ANSWER, waiting)
@@ -177,8 +179,13 @@ async def record_text(
     message_id: int | None,
     now: datetime,
     append: bool = False,
+    complete: bool = True,
 ) -> Recorded:
-    """Store `text` as the answer to `delivery` (replacing, or appending to, an earlier one)."""
+    """Store `text` as the answer to `delivery` (replacing, or appending to, an earlier one).
+
+    `complete`: the text answers the exercise, so an open one is done; words added to a
+    scale or choice exercise that was not answered yet leave it open for the tap.
+    """
     response, created = await _response_for(session=session, delivery=delivery, now=now)
     first = created or response.text_ct is None
     if append and response.text_ct is not None:
@@ -190,10 +197,29 @@ async def record_text(
     if first:
         response.answered_at = now
     response.updated_at = now
-    completed = _complete(delivery, now)
+    completed = _complete(delivery, now) if complete else False
     session.add_all([response, delivery])
     await session.flush()
     return Recorded(response, delivery, first, completed)
+
+
+async def todays_open(*, session: AsyncSession, partner: Partner, today: date) -> Delivery | None:
+    """The latest exercise `partner` received today that holds no written words yet."""
+    query = (
+        select(Delivery)
+        .where(
+            col(Delivery.partner_id) == partner.id,
+            col(Delivery.local_date) == today,
+            col(Delivery.status).in_(("sent", "done")),
+            col(Delivery.telegram_message_id).is_not(None),
+        )
+        .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc())
+    )
+    for delivery in (await session.exec(query)).all():
+        response = await answer_of(session=session, delivery_id=delivery.id or 0)
+        if response is None or response.text_ct is None:
+            return delivery
+    return None
 
 
 async def record_value(
