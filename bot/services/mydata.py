@@ -41,6 +41,7 @@ _PARTNER_FIELDS = (
     "delivery_time",
     "language",
     "share_with_therapist",
+    "therapist_sharing_since",
     "share_with_partner",
     "neutral_notifications",
     "quiet_start",
