@@ -94,6 +94,11 @@ async def _saved(
     if recorded.completed or exercise.response == "text":
         # Done, Skip and Later no longer apply once the words are in.
         await answer_replies.drop_buttons(context, me.identity.telegram_id, recorded.delivery)
+    if exercise.response != "text" and not recorded.completed:
+        # Words with a scale, choice or done exercise: tapped already, or still to tap
+        # (that tap is then its answer, with the rating).
+        await answer_replies.after_follow_up(context, recorded, exercise, quiet=quiet)
+        return
     await answer_replies.after_completion(
         context, recorded.delivery, exercise, first=recorded.first,
         said=answer_replies.Said.WORDS, quiet=quiet,
