@@ -210,3 +210,36 @@ async def test_scale_answers_in_report_brief_progress_and_export(
         query = select(Assignment).where(Assignment.couple_id == couple.id)
         assignment = (await session.exec(query)).one()
     assert {r["assignment"] for r in records} == {assignment.id}
+
+
+REPLY_PROMPT = (
+    "Write your reply to {name} (<b>{label}</b>) in one message. Only {name} will see it, "
+    "never their partner. It is kept in your /export of the couple."
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_tell_and_the_reply_are_in_the_therapists_export_only(
+    tg: FakeTelegram, bot: TwofoldApp, language: str
+) -> None:
+    _ = translator(language)
+    marta, ana, ben, public_id = await couple_of(tg, bot, language, share=False)
+    await ana.send("/tell Can we talk about Sunday <first>?")
+    notice = await marta.wait_for("Sunday")
+    await ana.wait_for(re.escape(_("Sent. Only your therapist can read it.")[:10]))
+    await marta.press(notice, _("Reply"))
+    prompt = await marta.wait_for(re.escape(_(REPLY_PROMPT)[:10]))
+    assert "/export" in (prompt.text or "")
+    await marta.send("Of course & gladly.")
+    await ana.wait_for("gladly")
+
+    await marta.send(f"/export {public_id}")
+    await marta.wait_for(re.escape(_(HISTORY)[:8]))
+    data = await marta.wait_for(None)
+    assert data.document is not None
+    messages = json.loads(data.document.data)["tell_messages"]
+    assert [(m["partner"], m["direction"], m["text"]) for m in messages] == [
+        ("Ana", "to_therapist", "Can we talk about Sunday <first>?"),
+        ("Ana", "to_partner", "Of course & gladly."),
+    ]
+    assert not any("Sunday" in (m.text or "") or "gladly" in (m.text or "") for m in ben.messages)

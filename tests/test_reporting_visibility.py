@@ -15,12 +15,23 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from sqlmodel import select
 
 from bot.db.engine import Database
-from bot.db.models import Flag, Partner
+from bot.db.models import Flag, Partner, TellMessage
 from bot.library import load_library
 from bot.library.validate import check_path
-from bot.services import brief, export, progress, reports, visibility
+from bot.services import (
+    brief,
+    erasure,
+    export,
+    mydata,
+    progress,
+    reports,
+    retention,
+    tells,
+    visibility,
+)
 from bot.services.crypto import Box
 from tests.delivery_world import library
 from tests.reporting_world import Seeded, deliver, seed, utc
@@ -233,3 +244,52 @@ def test_the_validator_checks_therapist_sees_values(tmp_path: Path) -> None:
     report = check_path(scale)
     assert report.problems == [] and report.warnings == []
     assert load_library(tmp_path).library.exercises["rate-it"].therapist_sees_values
+
+
+async def test_tell_messages_are_the_therapists_own_and_erasure_reaches_them(
+    database: Database,
+) -> None:
+    world = await scales_week(database)
+    ana, ben = world.partners
+    other = await seed(database, therapist_telegram_id=3001, public_id="zzzzzz")
+    assert ana.id and ben.id and world.therapist.id and other.therapist.id
+    async with database.session() as session:
+        for partner_id, therapist_id, direction, text, day in (
+            (ana.id, world.therapist.id, tells.TO_THERAPIST, "Ana to Dr. Ruiz", 18),
+            (ana.id, world.therapist.id, tells.TO_PARTNER, "Dr. Ruiz to Ana", 19),
+            (ben.id, other.therapist.id, tells.TO_THERAPIST, "NOT-THIS-THERAPIST", 20),
+        ):
+            await tells.record(
+                session=session, crypto=BOX, partner_id=partner_id, therapist_id=therapist_id,
+                direction=direction, text=text, now=utc(2026, 11, day, 9),
+            )  # fmt: skip
+    found = await _export(database, world)
+    document = json.loads(found.json)
+    assert document["tell_messages"] == [
+        {"partner": "Ana", "partner_slot": 1, "direction": "to_therapist",
+         "sent_utc": "2026-11-18T09:00:00Z", "text": "Ana to Dr. Ruiz"},
+        {"partner": "Ana", "partner_slot": 1, "direction": "to_partner",
+         "sent_utc": "2026-11-19T09:00:00Z", "text": "Dr. Ruiz to Ana"},
+    ]  # fmt: skip
+    assert b"NOT-THIS-THERAPIST" not in found.json and b"Dr. Ruiz" not in found.csv
+
+    async with database.session() as session:
+        mine = await mydata.collect(session=session, telegram_id=ana.telegram_id, box=BOX, now=NOW,
+                                    library=library())  # fmt: skip
+    [membership] = mine["memberships"]
+    assert [m["text"] for m in membership["tell_messages"]] == [
+        "Ana to Dr. Ruiz",
+        "Dr. Ruiz to Ana",
+    ]
+
+    async with database.session() as session:
+        await erasure.erase(session=session, telegram_id=ana.telegram_id, now=NOW)
+    document = json.loads((await _export(database, world)).json)
+    assert [m["text"] for m in document["tell_messages"]] == [None, None]
+    assert [m["direction"] for m in document["tell_messages"]] == ["to_therapist", "to_partner"]
+
+    async with database.session() as session:
+        purged = await retention.purge(session=session, now=utc(2026, 12, 30), days=30)
+        left = (await session.exec(select(TellMessage))).all()
+    assert purged >= 1
+    assert all(m.text_ct is None for m in left)

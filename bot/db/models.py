@@ -272,6 +272,27 @@ class Flag(SQLModel, table=True):
     seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class TellMessage(SQLModel, table=True):
+    """A /tell message or the therapist's reply, kept for the therapist's /export.
+
+    The therapist's own correspondence: never shown to the other partner. The text is
+    encrypted; /deleteme and RETENTION_DAYS erase it (the row, without text, stays).
+    """
+
+    __tablename__ = "tell_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("partners.id"), nullable=False, index=True)
+    )
+    therapist_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("therapists.id"), nullable=False, index=True)
+    )
+    direction: str = Field(max_length=16)  # "to_therapist" | "to_partner"
+    text_ct: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class SafetyPlan(SQLModel, table=True):
     """A person's private safety plan (encrypted); nobody else ever reads it."""
 

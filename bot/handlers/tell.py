@@ -1,7 +1,8 @@
 """/tell and its answer: a private line between a partner and their therapist, both ways.
 
 A partner writes with /tell; the therapist gets it with a Reply button, and their reply
-reaches that partner's chat only. Neither text is stored. The line stays open for
+reaches that partner's chat only. Both are kept, encrypted, for the therapist's /export
+(bot/services/tells.py), once delivered. The line stays open for
 `safety.TELL_AFTER_LEAVING` after the partner leaves (or the couple is archived); when
 there is no therapist to reach, /tell says so and shows the crisis resources.
 
@@ -17,13 +18,13 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import TwofoldContext
-from bot.db.models import NoticeKind
+from bot.db.models import NoticeKind, Therapist
 from bot.delivery.messages import NEUTRAL_LINE
 from bot.delivery.notices import NoticeOutcome
 from bot.handlers.common import Caller, caller, command_argument, esc, keyboard, notify, reply
 from bot.handlers.crisis_help import screen_text, send_help
 from bot.i18n import Gettext, translator
-from bot.services import conversations, safety
+from bot.services import conversations, safety, tells
 from bot.services.identity import Role
 from bot.services.localtime import local_today
 from bot.services.safety import PrivateLine
@@ -132,7 +133,7 @@ async def _within_length(update: Update, me: Caller, text: str) -> str | None:
 
 
 async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
-    """Pass the message to the therapist only, with a Reply button; it is not stored."""
+    """Pass the message to the therapist only, with a Reply button; kept for their /export."""
     _ = me._
     checked = await _within_length(update, me, text)
     if checked is None:
@@ -171,6 +172,8 @@ async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text
         reply_button(t_, partner.id),
         kind=NoticeKind.TELL,
     )
+    if delivered is not NoticeOutcome.UNREACHABLE:
+        await _keep(context, partner.id, therapist, tells.TO_THERAPIST, text)
     if delivered is NoticeOutcome.UNREACHABLE:
         await reply(
             update,
@@ -190,6 +193,19 @@ async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text
         )
     else:
         await reply(update, _("Sent. Only your therapist can read it."))
+
+
+async def _keep(
+    context: TwofoldContext, partner_id: int, therapist: Therapist, direction: str, text: str
+) -> None:
+    """Keep a delivered message for the therapist's /export (bot/services/tells.py)."""
+    assert therapist.id is not None
+    async with context.services.database.session() as session:
+        await tells.record(
+            session=session, crypto=context.services.crypto, partner_id=partner_id,
+            therapist_id=therapist.id, direction=direction, text=text,
+            now=context.services.clock.now(),
+        )  # fmt: skip
 
 
 # -- the therapist's answer ------------------------------------------------------------
@@ -230,7 +246,7 @@ async def on_reply_button(update: Update, context: TwofoldContext) -> None:
         update,
         _(
             "Write your reply to {name} (<b>{label}</b>) in one message. Only {name} will "
-            "see it, never their partner. It is passed on, not stored."
+            "see it, never their partner. It is kept in your /export of the couple."
         ).format(name=esc(line.partner.display_name), label=esc(line.couple.label)),
     )
 
@@ -257,7 +273,7 @@ def _reply_text(line: PrivateLine, text: str) -> str:
 
 
 async def on_reply_text(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
-    """Pass the therapist's reply to that partner only; it is not stored."""
+    """Pass the therapist's reply to that partner only; kept for the therapist's /export."""
     _, therapist = me._, me.identity.therapist
     checked = await _within_length(update, me, text)
     if checked is None:
@@ -284,6 +300,8 @@ async def on_reply_text(update: Update, context: TwofoldContext, me: Caller, tex
         context, line.partner.telegram_id, _reply_text(line, text), kind=NoticeKind.TELL
     )
     if sent is not NoticeOutcome.UNREACHABLE:
+        assert line.partner.id is not None and line.therapist is not None
+        await _keep(context, line.partner.id, line.therapist, tells.TO_PARTNER, text)
         await reply(update, _("Sent to {name}. Only they can read it.").format(name=name))
     else:
         await reply(

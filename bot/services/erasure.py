@@ -1,8 +1,9 @@
 """/deleteme: erase what a person wrote and set, keep only the therapist's completion facts.
 
 Erased: the text of every answer (and the choice made on scale or multiple-choice
-answers), the safety plan, the display name (replaced), the settings (back to the
-defaults), the open guided step. A current membership ends exactly as /leave ends it.
+answers), the text of /tell messages to and from the therapist, the safety plan, the
+display name (replaced), the settings (back to the defaults), the open guided step.
+A current membership ends exactly as /leave ends it.
 Kept, because the therapist's record must stay whole: which exercises were received,
 done or skipped and when, helpfulness ratings, and the dates of safety alerts.
 """
@@ -18,7 +19,7 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import CheckIn, Partner, Response, SafetyPlan
-from bot.services import conversations, membership, outbox
+from bot.services import conversations, membership, outbox, tells
 from bot.services.membership import LeaveOutcome
 
 FORMER_NAME = "Former partner"
@@ -33,6 +34,7 @@ _RESET = {
     "quiet_start": "22:00",
     "quiet_end": "07:00",
     "share_with_therapist": False,
+    "therapist_sharing_since": None,
     "share_with_partner": False,
     "neutral_notifications": False,
 }
@@ -64,6 +66,7 @@ async def erase(*, session: AsyncSession, telegram_id: int, now: datetime) -> Er
         .values(text_ct=None, value=None, message_id=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    await tells.erase_for(session=session, partner_ids=[i for i in ids if i is not None])
     for partner in partners:
         for name, value in _RESET.items():
             setattr(partner, name, value)

@@ -3,8 +3,8 @@
 The columns are documented in docs/progress.md. Response text appears only where
 `visibility.therapist_may_read` allows it, and a scale value or option only where
 `visibility.therapist_may_see_value` does (both through `reports.rows_of`); the `answer`
-column tells text kept private from no text at all. The JSON adds the couple's flags,
-which are the therapist's own record.
+column tells text kept private from no text at all. The JSON adds the couple's flags and
+the /tell messages between this therapist and the partners: the therapist's own record.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Assignment, Couple, Flag, Partner, Therapist
 from bot.library import Library
-from bot.services import reports
+from bot.services import reports, tells
 from bot.services.crypto import Box
 from bot.services.reports import Row
 
@@ -59,6 +59,7 @@ class Export:
     couple: Couple
     records: list[Record]
     flags: list[Record]
+    tells: list[Record]
     csv: bytes
     json: bytes
 
@@ -119,7 +120,13 @@ def to_csv(records: list[Record]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_json(couple: Couple, records: list[Record], flags: list[Record], now: datetime) -> bytes:
+def to_json(
+    couple: Couple,
+    records: list[Record],
+    flags: list[Record],
+    now: datetime,
+    messages: list[Record] | None = None,
+) -> bytes:
     document = {
         "couple": couple.public_id,
         "label": couple.label,
@@ -127,6 +134,7 @@ def to_json(couple: Couple, records: list[Record], flags: list[Record], now: dat
         "columns": COLUMNS,
         "deliveries": records,
         "flags": flags,
+        "tell_messages": messages or [],
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -154,7 +162,11 @@ async def export(
         for row in rows
     ]
     flags = await flag_records(session, partners)
-    return Export(couple, records, flags, to_csv(records), to_json(couple, records, flags, now))
+    messages = await tells.of_therapist(
+        session=session, therapist=therapist, partners=partners, box=box
+    )
+    document = to_json(couple, records, flags, now, messages)
+    return Export(couple, records, flags, messages, to_csv(records), document)
 
 
 async def _set_slugs(session: AsyncSession, couple_id: int) -> dict[int, str]:

@@ -26,6 +26,7 @@ from bot.db.models import (
     Partner,
     Response,
     SafetyPlan,
+    TellMessage,
     Therapist,
 )
 from bot.library import Library
@@ -188,6 +189,17 @@ async def _membership(
             for f in (
                 await session.exec(
                     select(Flag).where(Flag.partner_id == partner.id).order_by(col(Flag.id))
+                )
+            ).all()
+        ],
+        # Their own correspondence with the therapist, kept for the therapist's /export.
+        "tell_messages": [
+            {**_fields(m, ("direction", "created_at")), **_open(box, m.text_ct)}
+            for m in (
+                await session.exec(
+                    select(TellMessage)
+                    .where(TellMessage.partner_id == partner.id)
+                    .order_by(col(TellMessage.id))
                 )
             ).all()
         ],

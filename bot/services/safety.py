@@ -3,7 +3,7 @@
 Nothing here ever reaches the other partner: a crisis flag names only the partner
 who wrote and goes to their therapist; a safety plan is read only by its author
 (encrypted at rest, `SafetyPlan.text_ct`); a /tell message goes to the therapist
-and is not stored. See docs/safety.md.
+and is kept, encrypted, only for that therapist's /export. See docs/safety.md.
 """
 
 from __future__ import annotations
