@@ -226,6 +226,10 @@ def test_the_audience_line_says_what_visibility_decides(slug: str) -> None:
         if item.response == "done":
             assert line.startswith("Only whether you did it is recorded"), (slug, line)
             continue
+        if item.response == "letter":  # delivered when written, with its own consent line
+            assert line.startswith("Ben receives your note"), (slug, line)
+            assert ("your therapist" in line) == therapist_may_read(author=me), (slug, line)
+            continue
         partner_sees = partner_may_see(exercise=item, author=me, reader=other)
         assert line.startswith("Ben sees") == partner_sees, (slug, me_t, me_p, other_p, line)
         if item.response == "text":
@@ -313,6 +317,10 @@ def test_every_reminder_is_the_exercises_own_text() -> None:
         ("Cuando lo termines, podrá leerlo.", {"someone"}),
         ("Sam won't see this. Sam no lo verá. Dr. Rivera never sees it.", set()),
         ("Would you like Sam to hear about it?", set()),
+        ("Twofold passes your note on to Sam as soon as you send it.", {"partner"}),
+        ("Twofold le entrega tu nota a Sam en cuanto la envíes.", {"partner"}),
+        ("Twofold doesn't pass it on: give it to Sam yourself.", set()),
+        ("Twofold no se la entrega: dásela a Sam tú.", set()),
         ("Sam can't read it; nunca lo verá.", set()),
     ],
 )

@@ -4,7 +4,8 @@ A curated list of phrases ("Sam will read", "is meant for Sam to read", "Sam pod
 leer", "verá", …) is matched against every rendered prompt, follow-up and reminder in
 every language. Who may read what is decided in `bot.services.visibility`:
 
-- the other partner sees an answer only on a `shared` exercise;
+- the other partner sees an answer only on a `shared` exercise, and receives a note
+  only from a `letter` exercise;
 - the therapist reads written answers of partners who allowed it, so a text may say so
   only with `visibility: therapist`; a number or option only with
   `therapist_sees_values: true`.
@@ -38,12 +39,14 @@ def _phrases(who: str) -> list[str]:
         rf"\b{who}'ll\s+(?:be able to\s+)?(?:read|see)\b",
         rf"\b(?:meant|written|intended|here)\s+for\s+{who}\s+to\s+(?:read|see)\b",
         rf"\bfor\s+{who}'s\s+eyes\b",
-        rf"\b(?:we|Twofold|the bot|I)\s+(?:will|'ll)\s+(?:send|show|pass|share)\s+"
-        rf"(?:it|this|them|your \w+)\s+(?:on\s+)?(?:to|with)\s+{who}\b",
+        rf"\b(?:we|Twofold|the bot|I)(?:\s+will|'ll)?\s+(?:send|show|pass|share|deliver)(?:s|es)?"
+        rf"\s+(?:it|this|them|your \w+)\s+(?:on\s+)?(?:to|with)\s+{who}\b",
         # Spanish
         rf"\b{who}\s+(?:también\s+)?(?:podrá|va a|puede)\s+(?:leer|ver)(?:lo|la|los|las)?\b",
         rf"\b{who}\s+(?:también\s+)?(?:lo |la |los |las )?(?:verá|leerá)\b",
         rf"\bpara que\s+{who}\s+(?:lo |la |los |las )?(?:lea|vea|pueda leer|pueda ver)\b",
+        rf"\bTwofold\s+(?:le |se (?:lo|la) )?(?:entrega|entregará|envía|enviará|pasa|pasará|"
+        rf"muestra|mostrará)\s+(?:\w+\s+){{0,3}}?a\s+{who}\b",
     ]
 
 
@@ -84,9 +87,9 @@ def promised_readers(text: str) -> dict[str, str]:
 
 def _allowed(reader: str, *, mode: str, response: str, visibility: str, sees_values: bool) -> bool:
     if reader == "partner":
-        return mode == "shared"
+        return mode == "shared" or response == "letter"  # a letter is delivered when written
     if reader == "someone":
-        return mode == "shared" or visibility == "therapist" or sees_values
+        return mode == "shared" or response == "letter" or visibility == "therapist" or sees_values
     if response in ("scale", "choice"):
         return sees_values
     return visibility == "therapist"
@@ -94,7 +97,10 @@ def _allowed(reader: str, *, mode: str, response: str, visibility: str, sees_val
 
 _WHY: Final = {
     "someone": "only the author sees answers of an exercise that is not shared and private",
-    "partner": "the other partner only sees answers of a shared exercise (mode: shared)",
+    "partner": (
+        "the other partner only sees answers of a shared exercise (mode: shared), or a note "
+        "of a letter exercise (response: letter)"
+    ),
     "therapist": (
         "the therapist only reads written answers of a visibility: therapist exercise, and "
         "only sees a number or option with therapist_sees_values: true"
