@@ -6,7 +6,7 @@ acknowledgement per answer, ✓ on the chosen value, and long reveals arrive in 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -181,3 +181,35 @@ async def test_one_acknowledgement_and_a_long_reveal_in_full(
         "Short and sweet."
         in (await ana.wait_for(re.escape(_(REVEAL).format(title=title, name="Ben")))).text
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_a_letter_reaches_the_partner_as_soon_as_it_is_written(
+    tg: FakeTelegram, bot: TwofoldApp, clock: ManualClock, lang: str
+) -> None:
+    _ = translator(lang)
+    _marta, ana, ben = await couple_in(tg, bot, "gratitude-week", lang)
+    for day in range(5):  # the thank-you note is day 5
+        clock.set(DAY1 + timedelta(days=day))
+        await flows.services(bot).dispatcher.tick()
+    exercise = flows.services(bot).library.exercise("thank-you-note")
+    assert exercise is not None and exercise.response == "letter"
+    title = exercise.title_in(lang)
+    letter = await ana.wait_for(re.escape(title))
+    assert _("{partner} receives your note as soon as you send it.").format(partner="Ben") in (
+        letter.text
+    )
+    before = len(ben.messages)
+    sent = await ana.send("Thank you for the coffee every morning.", reply_to=letter)
+    ack = await ana.wait_for(rx(_("Saved your answer to “{title}”. Thank you.")))
+    assert _("Sent it to {name}.").format(name="Ben") in ack.text
+    note = await ben.wait_for(
+        re.escape(_("A note from {name}, written for “{title}”:").format(name="Ana", title=title))
+    )
+    assert "coffee every morning" in note.text
+    await ana.edit(sent, "Thank you for the coffee, and the music, every morning.")
+    changed = await ben.wait_for(
+        re.escape(_("{name} changed their note for “{title}”:").format(name="Ana", title=title))
+    )
+    assert "and the music" in changed.text
+    assert len(ben.messages) == before + 2

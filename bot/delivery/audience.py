@@ -52,6 +52,16 @@ def _what(exercise: Exercise, _: Gettext) -> str:
 def audience_line(exercise: Exercise, me: Partner, other: Partner | None, _: Gettext) -> str:
     """One sentence: who will see `me`'s answer to this exercise."""
     partner = escape(other.display_name, quote=False) if other else _("your partner")
+    if exercise.response == "letter":
+        # Its own consent line: delivered when written, not when both have answered.
+        if therapist_reader(exercise, me) is Reader.SETTINGS:
+            text = _(
+                "{partner} receives your note as soon as you send it; your therapist can read "
+                "it too (you allowed it in /settings)."
+            )
+        else:
+            text = _("{partner} receives your note as soon as you send it.")
+        return text.format(partner=partner)
     if exercise.response == "done":
         if exercise.mode == "individual":
             return _("Only whether you did it is recorded, and your therapist sees that.")

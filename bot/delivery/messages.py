@@ -58,6 +58,8 @@ def choice_label(exercise: Exercise, index: int, language: str) -> str:
 def how_to_answer(exercise: Exercise, _: Gettext) -> str | None:
     if exercise.response == "text":
         return _("Write your answer as a message here (or reply to this one).")
+    if exercise.response == "letter":
+        return _("Write your note as a message here (or reply to this one).")
     if exercise.mode == "together":
         return _("When you have done it together, each of you taps Done.")
     return None

@@ -13,8 +13,9 @@ from telegram.error import TelegramError
 from bot.context import TwofoldContext
 from bot.db.models import Delivery, NoticeKind, Partner
 from bot.delivery.messages import choice_label
-from bot.handlers import follow_ups
+from bot.handlers import follow_ups, letters
 from bot.handlers.common import esc, notify
+from bot.handlers.parts import send_parts, split_text
 from bot.i18n import Gettext, translator
 from bot.library import Exercise
 from bot.services import pairs, responses
@@ -22,36 +23,12 @@ from bot.services.pairs import PairEvent, PairOutcome, Side
 
 logger = logging.getLogger(__name__)
 
-QUOTE_LIMIT = 3500  # characters of an answer per message, leaving room for the framing text
-
 
 def rating_keyboard() -> InlineKeyboardMarkup:
     """1-5; the prompt replies to the exercise message, which says what is rated."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(str(n), callback_data=f"rt:{n}") for n in range(1, 6)]]
     )
-
-
-def _units(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = QUOTE_LIMIT) -> list[str]:
-    """`text` in pieces of at most `limit` units, cut between paragraphs or words if possible."""
-    pieces: list[str] = []
-    rest = text
-    while _units(rest) > limit:
-        cut = limit
-        while _units(rest[:cut]) > limit:
-            cut -= 1
-        window = rest[:cut]
-        at = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if at > cut // 2:
-            cut = at
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    return [*pieces, rest] if rest or not pieces else pieces
 
 
 def answer_parts(side: Side, exercise: Exercise, language: str, _: Gettext) -> list[str]:
@@ -74,26 +51,6 @@ def answer_text(side: Side, exercise: Exercise, language: str, _: Gettext) -> st
     """The answer on `side` in one message (the first part if it is long)."""
     parts = answer_parts(side, exercise, language, _)
     return parts[0] if parts else ""
-
-
-async def _send_parts(
-    context: TwofoldContext,
-    telegram_id: int,
-    heading: str,
-    parts: list[str],
-    markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    """The heading with the first part, then the rest numbered (2/3, 3/3): all of it."""
-    if len(parts) <= 1:
-        body = f"{heading}\n{parts[0]}" if parts else heading
-        await notify(context, telegram_id, body, markup, kind=NoticeKind.PARTNER)
-        return
-    count = len(parts)
-    for number, part in enumerate(parts, start=1):
-        counter = f"({number}/{count})"
-        text = f"{heading} {counter}\n{part}" if number == 1 else f"{counter}\n{part}"
-        last = number == count
-        await notify(context, telegram_id, text, markup if last else None, kind=NoticeKind.PARTNER)
 
 
 class Said(StrEnum):
@@ -124,8 +81,12 @@ async def after_completion(
             session=session, crypto=services.crypto, exercise=exercise, delivery=delivery,
             first=first, now=services.clock.now(),
         )  # fmt: skip
+    # A letter goes to the partner as soon as it is written (quietly too: it is theirs).
+    receiver = await letters.deliver(context, delivery, exercise, first=first)
     if not quiet:
-        await _acknowledge(context, delivery, exercise, outcome, first=first, said=said)
+        await _acknowledge(
+            context, delivery, exercise, outcome, first=first, said=said, receiver=receiver
+        )
     # After the acknowledgement: a reveal is news of its own, with its own follow-up.
     await _announce(context, outcome, exercise)
 
@@ -138,6 +99,7 @@ async def _acknowledge(
     *,
     first: bool,
     said: Said,
+    receiver: str | None = None,
 ) -> None:
     partner = outcome.me.partner if outcome.me else None
     partner = partner or await _load_partner(context, delivery.partner_id)
@@ -152,6 +114,9 @@ async def _acknowledge(
             if first
             else _("Updated your answer to “{title}”.").format(title=title)
         )
+    if receiver is not None:
+        note = _("Sent it to {name}.") if first else _("Sent the new version to {name}.")
+        lines.append(note.format(name=esc(receiver)))
     if (
         outcome.event is PairEvent.WAITING
         and exercise.mode == "shared"
@@ -268,7 +233,7 @@ async def _announce(context: TwofoldContext, outcome: PairOutcome, exercise: Exe
             name=esc(me.partner.display_name), title=title
         )
         parts = answer_parts(me, exercise, other.partner.language, _)
-        await _send_parts(context, other.partner.telegram_id, heading, parts)
+        await send_parts(context, other.partner.telegram_id, heading, parts)
     elif outcome.event is PairEvent.CONFIRMED:
         for side in (me, other):
             _ = translator(side.partner.language)
@@ -337,7 +302,7 @@ async def _reveal_to(
     ):
         markup = follow_ups.markup(language)
         await follow_ups.open_step(context, telegram_id, reader.delivery, prompt=0)
-    await _send_parts(context, telegram_id, heading, parts, markup)
+    await send_parts(context, telegram_id, heading, parts, markup)
 
 
 async def _load_partner(context: TwofoldContext, partner_id: int) -> Partner | None:

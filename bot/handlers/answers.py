@@ -91,10 +91,11 @@ async def _saved(
 ) -> None:
     exercise = context.services.library.exercise(recorded.delivery.exercise_slug)
     assert exercise is not None
-    if recorded.completed or exercise.response == "text":
+    written = exercise.response in ("text", "letter")
+    if recorded.completed or written:
         # Done, Skip and Later no longer apply once the words are in.
         await answer_replies.drop_buttons(context, me.identity.telegram_id, recorded.delivery)
-    if exercise.response != "text" and not recorded.completed:
+    if not written and not recorded.completed:
         # Words with a scale, choice or done exercise: tapped already, or still to tap
         # (that tap is then its answer, with the rating).
         await answer_replies.after_follow_up(context, recorded, exercise, quiet=quiet)

@@ -37,6 +37,8 @@ def _cell(text: str) -> str:
 
 def who_sees_it(exercise: Exercise) -> str:
     """Who sees an answer by default, in words."""
+    if exercise.response == "letter":
+        return "the partner, as soon as it is written"
     if exercise.visibility == "private":
         return "only the person answering"
     if exercise.visibility == "therapist":

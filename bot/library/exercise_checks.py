@@ -85,6 +85,12 @@ def check_exercise(
     source = data.get("source")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         check.add("source", "must be text naming where the exercise comes from")
+    if response == "letter" and (mode not in (None, "individual") or visibility != "partner"):
+        check.add(
+            "response",
+            "a letter is written by one partner and delivered to the other as soon as it is "
+            "written; use mode: individual and visibility: partner",
+        )
     if mode == "shared" and visibility not in (None, "partner"):
         check.add(
             "visibility",

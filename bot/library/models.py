@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 Mode = Literal["individual", "shared", "together"]
-ResponseType = Literal["done", "text", "scale", "choice"]
+ResponseType = Literal["done", "text", "scale", "choice", "letter"]
 Visibility = Literal["private", "partner", "therapist"]
 
 MODES: Final[tuple[str, ...]] = get_args(Mode)

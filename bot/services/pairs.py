@@ -62,7 +62,7 @@ def _answered(exercise: Exercise, delivery: Delivery, response: Response | None)
         return delivery.status == "done"
     if response is None:
         return False
-    if exercise.response == "text":
+    if exercise.response in ("text", "letter"):
         return response.text_ct is not None
     return response.value is not None
 

@@ -55,7 +55,7 @@ async def current_partner(*, session: AsyncSession, telegram_id: int) -> Partner
 
 def _takes_text(delivery: Delivery, library: Library) -> bool:
     exercise = library.exercise(delivery.exercise_slug)
-    return exercise is not None and exercise.response == "text"
+    return exercise is not None and exercise.response in ("text", "letter")
 
 
 async def answer_of(*, session: AsyncSession, delivery_id: int) -> Response | None:
@@ -277,4 +277,4 @@ async def rate(
 
 
 def wants_answer(exercise: Exercise) -> bool:
-    return exercise.response in ("text", "scale", "choice")
+    return exercise.response in ("text", "scale", "choice", "letter")

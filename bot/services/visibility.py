@@ -37,6 +37,19 @@ def partner_may_see(*, exercise: Exercise, author: Partner, reader: Partner) -> 
     )
 
 
+def partner_receives_letter(*, exercise: Exercise, author: Partner, reader: Partner) -> bool:
+    """Is `author`'s answer a letter that `reader` receives as soon as it is written?
+
+    A `letter` exercise says so in its own consent line; writing it is the author's consent.
+    """
+    return (
+        exercise.response == "letter"
+        and author.id != reader.id
+        and author.couple_id == reader.couple_id
+        and reader.is_current
+    )
+
+
 def therapist_may_read(*, author: Partner, response: Response | None = None) -> bool:
     """May the couple's therapist read `author`'s written answers (this one, if given)?"""
     if not author.share_with_therapist:
