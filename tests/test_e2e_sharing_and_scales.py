@@ -243,3 +243,32 @@ async def test_tell_and_the_reply_are_in_the_therapists_export_only(
         ("Ana", "to_partner", "Of course & gladly."),
     ]
     assert not any("Sunday" in (m.text or "") or "gladly" in (m.text or "") for m in ben.messages)
+
+
+async def test_the_sharing_question_can_be_answered_by_typing(
+    tg: FakeTelegram, bot: TwofoldApp, clock: ManualClock
+) -> None:
+    _ = translator("es")
+    _marta, ana, _ben, _id = await couple_of(tg, bot, "es", share=False)
+    await ana.send("/settings")
+    await ana.press(
+        await ana.wait_for(re.escape(_("Your settings:"))),
+        _("Reflections visible to your therapist"),
+    )
+    await ana.wait_for(re.escape(_(flows.SHARE_PROMPT)[:20]))
+    await ana.send("sí")
+    await ana.wait_for(re.escape(_(PAST_QUESTION)[:20]))
+    await ana.send("quizás")  # neither button: asked again, nothing changes
+    await ana.wait_for(re.escape(_(PAST_QUESTION)[:20]))
+    await ana.send("desde ahora")
+    await ana.wait_for(
+        re.escape(
+            _(
+                "Saved. Your therapist may read what you write from now on; your earlier "
+                "answers stay private."
+            )[:30]
+        )
+    )
+    async with flows.services(bot).database.session() as session:
+        row = (await session.exec(select(Partner).where(Partner.telegram_id == 1001))).one()
+    assert row.share_with_therapist and row.therapist_sharing_since == clock.now()

@@ -40,7 +40,8 @@ def privacy_text(_: Gettext, retention_days: int | None) -> str:
             _(
                 "<b>What is stored:</b> your name, time zone, delivery time, language and "
                 "sharing choices; which exercises you received and whether you did them; "
-                "your answers and reflections; your safety plan, if you write one."
+                "your answers and reflections; your /tell messages with your therapist; "
+                "your safety plan, if you write one."
             ),
             _(
                 "<b>Who sees what:</b>\n"

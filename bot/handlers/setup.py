@@ -16,13 +16,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import TwofoldContext
 from bot.db.models import Partner, Therapist
 from bot.handlers.common import Caller, caller, command_argument, esc, keyboard, not_for_you, reply
+from bot.handlers.setup_share import SHARE_PAST, asks_about_the_past, share_past
 from bot.handlers.setup_steps import (
     FIELDS,
     ONBOARDING,
-    SAVED,
     SETTINGS,
     THERAPIST_FIELDS,
-    parse_share,
     prompt_sharepast,
     saved_text,
 )
@@ -32,9 +31,6 @@ from bot.services.identity import Role
 from bot.services.preferences import PreferenceError
 
 FLOW = "setup"
-# Asked after "share with my therapist" is turned on in /settings: from now on, or also
-# the answers written while private (docs/security.md, "Who sees what").
-SHARE_PAST = "sharepast"
 
 
 async def _ask(update: Update, _: Gettext, step: str, data: dict[str, Any]) -> None:
@@ -133,9 +129,9 @@ async def continue_flow(update: Update, context: TwofoldContext, me: Caller, tex
         return
     step = state.step
     if step == SHARE_PAST:
-        await _share_past(update, context, me, text)
+        await share_past(update, context, me, text)
         return
-    if _asks_about_the_past(me, step, state.data, text):
+    if asks_about_the_past(me, step, state.data, text):
         async with context.services.database.session() as session:
             await conversations.advance(
                 session=session, state=state, step=SHARE_PAST, now=context.services.clock.now()
@@ -171,40 +167,6 @@ async def continue_flow(update: Update, context: TwofoldContext, me: Caller, tex
     else:
         value = _current_value(me, step)
         await reply(update, saved_text(me._, step, value))
-
-
-def _asks_about_the_past(me: Caller, step: str, data: dict[str, Any], text: str) -> bool:
-    """Turning therapist sharing on in /settings: ask whether earlier answers are included."""
-    partner = me.identity.partner
-    if step != "share" or partner is None or partner.share_with_therapist:
-        return False
-    if data.get("mode") == "onboarding":
-        return False
-    try:
-        return parse_share(text)
-    except PreferenceError:
-        return False
-
-
-async def _share_past(update: Update, context: TwofoldContext, me: Caller, text: str) -> None:
-    """Store "from now on" (`new`) or "include my earlier answers" (`all`), then confirm."""
-    partner = me.identity.partner
-    if partner is None:
-        return
-    choice = text.strip().lower()
-    if choice not in ("new", "all"):
-        await _ask(update, me._, SHARE_PAST, {})
-        return
-    async with context.services.database.session() as session:
-        await visibility.set_therapist_sharing(
-            session=session,
-            partner=partner,
-            share=True,
-            include_earlier=choice == "all",
-            now=context.services.clock.now(),
-        )
-        await conversations.end(session=session, telegram_id=me.identity.telegram_id)
-    await reply(update, me._(SAVED[f"{SHARE_PAST}:{choice}"]))
 
 
 def _current_value(me: Caller, step: str) -> str:
