@@ -287,14 +287,13 @@ async def _reveal_to(
             "Twofold, because sharing with each other is off."
         ).format(title=title)
         parts = []
-    follow_up = await follow_ups.render(context, reader.delivery, exercise)
+    # The follow-up reflects on the other's answer: only asked when it is shown.
+    follow_up = None
+    if parts:
+        follow_up = await follow_ups.render(context, reader.delivery, exercise)
     markup = None
     if follow_up:
-        question = follow_ups.question(follow_up, language)
-        if parts:
-            parts[-1] += f"\n\n{question}"
-        else:
-            heading += f"\n\n{question}"
+        parts[-1] += "\n\n" + follow_ups.question(follow_up, language)
     if (
         follow_up
         and follow_ups.waits_for_words(follow_up)
