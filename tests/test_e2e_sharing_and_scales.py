@@ -272,3 +272,7 @@ async def test_the_sharing_question_can_be_answered_by_typing(
     async with flows.services(bot).database.session() as session:
         row = (await session.exec(select(Partner).where(Partner.telegram_id == 1001))).one()
     assert row.share_with_therapist and row.therapist_sharing_since == clock.now()
+    await ana.send("/settings")
+    menu = await ana.wait_for(re.escape(_("Your settings:")))
+    since = _("{yes}, from {date} on").format(yes=_("yes"), date="23 nov 2026")
+    assert f"{_('Reflections visible to your therapist')}: {since}" in (menu.text or ""), menu.text

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import TwofoldContext
 from bot.db.models import Partner, Therapist
 from bot.handlers.common import Caller, caller, command_argument, esc, keyboard, not_for_you, reply
-from bot.handlers.setup_share import SHARE_PAST, asks_about_the_past, share_past
+from bot.handlers.setup_share import SHARE_PAST, asks_about_the_past, share_past, sharing_since
 from bot.handlers.setup_steps import (
     FIELDS,
     ONBOARDING,
@@ -245,6 +245,8 @@ async def show_settings(update: Update, context: TwofoldContext) -> None:
     for step in steps:
         value = _current_value(me, step)
         shown = {"yes": _("yes"), "no": _("no")}.get(value, LANGUAGES.get(value, value))
+        if step == "share" and value == "yes":
+            shown = sharing_since(me, shown)
         lines.append(f"• {labels[step]}: <b>{esc(shown)}</b>")
     lines.append(_("Tap what you would like to change."))
     rows = [[(labels[s], f"settings:{s}")] for s in steps]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import format_date
 from telegram import Update
 
 from bot.context import TwofoldContext
@@ -16,6 +17,7 @@ from bot.handlers.common import Caller, reply
 from bot.handlers.setup_steps import SAVED, parse_share, prompt_sharepast
 from bot.i18n import Gettext
 from bot.services import conversations, visibility
+from bot.services.localtime import local_today
 from bot.services.preferences import PreferenceError
 
 SHARE_PAST = "sharepast"
@@ -64,3 +66,13 @@ async def share_past(update: Update, context: TwofoldContext, me: Caller, text: 
         )
         await conversations.end(session=session, telegram_id=me.identity.telegram_id)
     await reply(update, me._(SAVED[f"{SHARE_PAST}:{choice}"]))
+
+
+def sharing_since(me: Caller, shown: str) -> str:
+    """ "yes" in /settings, with the day sharing started when earlier answers stay private."""
+    partner = me.identity.partner
+    if partner is None or partner.therapist_sharing_since is None:
+        return shown
+    day = local_today(partner.therapist_sharing_since, partner.timezone)
+    when = format_date(day, "d MMM yyyy", locale=me.identity.language)
+    return me._("{yes}, from {date} on").format(yes=shown, date=when)
