@@ -34,7 +34,10 @@ def test_the_corpus_is_big_and_a_third_spanish() -> None:
 
 @pytest.mark.parametrize(
     ("files", "recall_floor", "alert_ceiling", "check_in_ceiling"),
-    [(DEV, 0.88, 0.03, 0.06), (HOLDOUT, 0.60, 0.08, 0.12)],
+    # Measured 2026-12-02 with the model (docs/safety.md): development 94.2% / 1.0% / 6.2%,
+    # held out 77.3% / 6.5% / 12.0%. Floors a little below, so a change cannot quietly
+    # make either worse.
+    [(DEV, 0.92, 0.02, 0.07), (HOLDOUT, 0.75, 0.08, 0.13)],
     ids=["development", "held-out"],
 )
 def test_measured_figures_do_not_regress(

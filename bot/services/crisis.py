@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from bot.services import crisis_model
 from bot.services.crisis_match import FIRST_PERSON, CueMatcher, Hit, clauses, compile_cues
 
 CUES_FILE = Path(__file__).resolve().parent.parent / "resources" / "crisis_cues.yaml"
@@ -213,4 +214,14 @@ def default_screen() -> Screen:
 def assess(text: str, language: str | None = None) -> Assessment:
     """How worried to be about `text` (any supported language; `language` is a hint)."""
     del language  # every language's cues apply: people switch languages mid-message
-    return default_screen().assess(text)
+    by_rules = default_screen().assess(text)
+    model = crisis_model.default_model()
+    if model is None or by_rules.level is Level.ALERT:
+        return by_rules
+    # The model can only raise the level: a miss is the costly error here, and the
+    # rules' reasons (means + intent, ...) are kept whenever they decide.
+    opinion = model.opinion(text)
+    level = Level(model.level(opinion))
+    if _ORDER[level] <= _ORDER[by_rules.level]:
+        return by_rules
+    return Assessment(level, by_rules.category or Category(opinion.category), "model")
