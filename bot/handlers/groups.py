@@ -20,10 +20,12 @@ from bot.services.crisis import Level
 
 async def _leave(chat: Chat, language_code: str | None, context: TwofoldContext) -> None:
     _ = translator(language_code)
-    await context.bot.send_message(
-        chat.id, _("I only work in private chats. Please message me directly. Goodbye!")
-    )
-    await context.bot.leave_chat(chat.id)
+    # Forbidden: the bot has left already; a message sent before it did can still arrive.
+    with contextlib.suppress(Forbidden):
+        await context.bot.send_message(
+            chat.id, _("I only work in private chats. Please message me directly. Goodbye!")
+        )
+        await context.bot.leave_chat(chat.id)
 
 
 async def refuse_group(update: Update, context: TwofoldContext) -> None:
