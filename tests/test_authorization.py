@@ -255,6 +255,8 @@ async def test_forged_buttons_are_no_longer_available_and_change_nothing(
         ],
         "rt": [(w.ana, "rt:5"), (w.stranger, "rt:1"), (w.ana, "rt:x")],
         "an": [(w.ana, "an:0"), (w.ana, "an:0:add"), (w.stranger, "an:3")],
+        # Where stray words go: only the presser's own kept message, if one waits.
+        "nh": [(w.ana, "nh:t"), (w.ana, "nh:a"), (w.stranger, "nh:x"), (w.ana, "nh:q")],
         "arch": [
             (w.therapist_a, f"arch:yes:{w.couple_b}"), (w.ana, f"arch:yes:{w.couple_a}"),
             (w.stranger, f"arch:yes:{w.couple_a}"),
@@ -302,6 +304,8 @@ async def test_forged_buttons_are_no_longer_available_and_change_nothing(
     own: dict[str, list[tuple[FakeUser, str]]] = {
         "sp": [(w.stranger, "sp:yes"), (w.cleo, "sp:yes"), (w.therapist_a, "sp:del")],
         "sos": [(w.stranger, "sos"), (w.left, "sos")],
+        # Skip a follow-up: ends only the presser's own follow-up step, if one is open.
+        "fu": [(w.stranger, "fu:skip"), (w.ana, "fu:skip"), (w.therapist_a, "fu:skip")],
     }
     # join carries a secret invite code, not an id: a forged code is an unknown code.
     join = [(w.stranger, "join:ok:forged-code-000000000000000000000"), (w.ana, "join:ok:x")]
