@@ -7,7 +7,10 @@ import logging
 import pytest
 
 from bot.context import TwofoldApp
+from bot.library import utf16_length
 from tests.fakebotapi import FakeTelegram
+
+SMILE = "😀"  # one character, two UTF-16 code units: Telegram counts the units
 
 
 async def test_a_message_reaching_a_group_the_bot_already_left_is_no_error(
@@ -28,3 +31,24 @@ async def test_a_message_reaching_a_group_the_bot_already_left_is_no_error(
     assert [m.text for m in group.messages].count(
         "I only work in private chats. Please message me directly. Goodbye!"
     ) == 1
+
+
+async def test_a_safety_plan_is_measured_as_telegram_measures_it(
+    tg: FakeTelegram, bot: TwofoldApp
+) -> None:
+    ana = tg.user(1001, "Ana")
+    await ana.send("/safetyplan")
+    await ana.press(await ana.wait_for(r"A safety plan is a few lines"), "Write my plan")
+    await ana.wait_for(r"Write your safety plan in one message")
+    # 2,010 characters but 4,010 units: it used to be saved, and then never shown again.
+    await ana.send("My signs: " + SMILE * 2000)
+    await ana.wait_for(r"A plan can be up to 3000 characters")
+
+    await ana.send("/safetyplan")
+    await ana.press(await ana.wait_for(r"A safety plan is a few lines"), "Write my plan")
+    await ana.send(SMILE * 1500)  # 3,000 units: as long as a plan can be
+    await ana.wait_for(r"Your safety plan is saved")
+    await ana.send("/safetyplan")
+    shown = await ana.wait_for(r"Your safety plan")
+    assert shown.text.endswith(SMILE * 1500) and utf16_length(shown.text) <= 4096
+    assert not [e for e in tg.errors if e.method == "sendMessage"]

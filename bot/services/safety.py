@@ -16,11 +16,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Couple, Flag, FlagKind, Partner, SafetyPlan, Therapist
+from bot.library.telegram_html import utf16_length
 from bot.services.crypto import Box
 
 logger = logging.getLogger(__name__)
 
-MAX_PLAN_LENGTH = 3000  # leaves room for the heading in one Telegram message
+# Counted as Telegram counts, in UTF-16 code units (an emoji is two), so that the plan and
+# its heading fit in one message.
+MAX_PLAN_LENGTH = 3000
 MAX_TELL_LENGTH = 3500
 CRISIS = FlagKind.CRISIS
 # A therapist hears about a flag at most once in this window per partner and kind, so a
@@ -49,7 +52,7 @@ async def save_plan(
 ) -> None:
     """Write or replace this person's plan, encrypted."""
     text = text.strip()
-    if not text or len(text) > MAX_PLAN_LENGTH:
+    if not text or utf16_length(text) > MAX_PLAN_LENGTH:
         raise TextLengthError(text)
     plan = await session.get(SafetyPlan, telegram_id)
     if plan is None:
