@@ -213,3 +213,27 @@ async def test_a_letter_reaches_the_partner_as_soon_as_it_is_written(
     )
     assert "and the music" in changed.text
     assert len(ben.messages) == before + 2
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_the_follow_up_of_a_written_exercise_adds_to_the_answer(
+    tg: FakeTelegram, bot: TwofoldApp, clock: ManualClock, lang: str
+) -> None:
+    _ = translator(lang)
+    _marta, ana, _ben = await couple_in(tg, bot, "gratitude-week", lang)
+    clock.set(DAY1)
+    await flows.services(bot).dispatcher.tick()
+    exercise = flows.services(bot).library.exercise("gratitude-three-things")
+    assert exercise is not None and exercise.follow_up is not None
+    title = exercise.title_in(lang)
+    await ana.wait_for(re.escape(title))
+    await ana.send("Coffee in bed, the walk, your laugh.")
+    ack = await ana.wait_for(rx(_("Saved your answer to “{title}”. Thank you.")))
+    assert _("Write a few words here if you like, or tap Skip.") in ack.text
+    assert labels(ack) == ["1", "2", "3", "4", "5", _("Skip")]
+    await ana.send("The laugh, most of all.")
+    await ana.wait_for(re.escape(_(WORDS_SAVED).format(title=title)))
+    await ana.wait_for(rx(_("Saved your answer to “{title}”. Thank you.")), edited=True)
+    assert labels(ack) == ["1", "2", "3", "4", "5"]  # Skip no longer applies
+    (response,) = (await answers(bot)).values()
+    assert words(bot, response) == "Coffee in bed, the walk, your laugh.\n\nThe laugh, most of all."

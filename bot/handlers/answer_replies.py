@@ -47,12 +47,6 @@ def answer_parts(side: Side, exercise: Exercise, language: str, _: Gettext) -> l
     return parts
 
 
-def answer_text(side: Side, exercise: Exercise, language: str, _: Gettext) -> str:
-    """The answer on `side` in one message (the first part if it is long)."""
-    parts = answer_parts(side, exercise, language, _)
-    return parts[0] if parts else ""
-
-
 class Said(StrEnum):
     """How the answer was given, which decides the first line of the acknowledgement."""
 
