@@ -8,6 +8,7 @@ import pytest
 
 from bot.context import TwofoldApp
 from bot.library import utf16_length
+from tests import flows
 from tests.fakebotapi import FakeTelegram
 
 SMILE = "😀"  # one character, two UTF-16 code units: Telegram counts the units
@@ -51,4 +52,21 @@ async def test_a_safety_plan_is_measured_as_telegram_measures_it(
     await ana.send("/safetyplan")
     shown = await ana.wait_for(r"Your safety plan")
     assert shown.text.endswith(SMILE * 1500) and utf16_length(shown.text) <= 4096
+    assert not [e for e in tg.errors if e.method == "sendMessage"]
+
+
+async def test_a_tell_is_measured_as_telegram_measures_it(
+    tg: FakeTelegram, bot: TwofoldApp
+) -> None:
+    await flows.grant_therapist(bot, 2001, "Marta")
+    marta, ana = tg.user(2001, "Marta"), tg.user(1001, "Ana")
+    _, code, _ = await flows.new_couple(marta, "Ana & Ben")
+    await flows.onboard(ana, code)
+    # 1,800 characters but 3,600 units: it went nowhere, and Ana was told to try again later.
+    await ana.send("/tell " + SMILE * 1800)
+    await ana.wait_for(r"A message can be up to 3500 characters")
+    await ana.send("/tell " + SMILE * 1750)  # 3,500 units: as long as a message can be
+    await ana.wait_for(r"Sent\. Only your therapist can read it")
+    told = await marta.wait_for(r"Private message from")
+    assert told.text.endswith(SMILE * 1750) and utf16_length(told.text) <= 4096
     assert not [e for e in tg.errors if e.method == "sendMessage"]

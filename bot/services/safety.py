@@ -21,8 +21,8 @@ from bot.services.crypto import Box
 
 logger = logging.getLogger(__name__)
 
-# Counted as Telegram counts, in UTF-16 code units (an emoji is two), so that the plan and
-# its heading fit in one message.
+# Counted as Telegram counts, in UTF-16 code units (an emoji is two), so that a plan or a
+# /tell and its heading fit in one message.
 MAX_PLAN_LENGTH = 3000
 MAX_TELL_LENGTH = 3500
 CRISIS = FlagKind.CRISIS
@@ -169,6 +169,6 @@ async def reply_line(
 
 def check_tell(text: str) -> str:
     text = text.strip()
-    if not text or len(text) > MAX_TELL_LENGTH:
+    if not text or utf16_length(text) > MAX_TELL_LENGTH:
         raise TextLengthError(text)
     return text
