@@ -93,7 +93,7 @@ async def test_words_that_fit_no_exercise_are_offered_a_home(
     assert labels(exercise) == ["1", "2", "✓ 3", "4", "5"]
     # The follow-up asks for words and waits for them, beside the (optional) rating.
     follow_up = await ana.wait_for(re.escape(_(RATING)))
-    assert labels(follow_up) == ["1", "2", "3", "4", "5", _("Skip")]
+    assert labels(follow_up) == ["1", "2", "3", "4", "5", _("Skip writing")]
     await ana.send("Breathing slowly helped.")
     await ana.wait_for(re.escape(_(WORDS_SAVED).format(title=title)))
     response = next(iter((await answers(bot)).values()))
@@ -176,7 +176,7 @@ async def test_one_acknowledgement_and_a_long_reveal_in_full(
     shown = first.text + second.text
     assert "first0 " in shown and "first399" in shown and "second349 THE-END" in shown
     assert "…" not in shown
-    assert labels(second) == [_("Skip")]  # the follow-up comes with the reveal
+    assert labels(second) == [_("Skip writing")]  # the follow-up comes with the reveal
     assert (
         "Short and sweet."
         in (await ana.wait_for(re.escape(_(REVEAL).format(title=title, name="Ben")))).text
@@ -229,8 +229,8 @@ async def test_the_follow_up_of_a_written_exercise_adds_to_the_answer(
     await ana.wait_for(re.escape(title))
     await ana.send("Coffee in bed, the walk, your laugh.")
     ack = await ana.wait_for(rx(_("Saved your answer to “{title}”. Thank you.")))
-    assert _("Write a few words here if you like, or tap Skip.") in ack.text
-    assert labels(ack) == ["1", "2", "3", "4", "5", _("Skip")]
+    assert _("Write a few words here if you like, or tap “Skip writing”.") in ack.text
+    assert labels(ack) == ["1", "2", "3", "4", "5", _("Skip writing")]
     await ana.send("The laugh, most of all.")
     await ana.wait_for(re.escape(_(WORDS_SAVED).format(title=title)))
     await ana.wait_for(rx(_("Saved your answer to “{title}”. Thank you.")), edited=True)

@@ -67,14 +67,14 @@ def question(follow_up: str, language: str) -> str:
     if not waits_for_words(follow_up):
         return f"<i>{follow_up}</i>"
     _ = translator(language)
-    hint = _("Write a few words here if you like, or tap Skip.")
+    hint = _("Write a few words here if you like, or tap “Skip writing”.")
     return f"<i>{follow_up}</i>\n{hint}"
 
 
 def markup(language: str) -> InlineKeyboardMarkup:
     """The Skip button under a follow-up question."""
     _ = translator(language)
-    return keyboard([[(_("Skip"), SKIP)]])
+    return keyboard([[(_("Skip writing"), SKIP)]])
 
 
 async def step_free(context: TwofoldContext, telegram_id: int) -> bool:
