@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from bot.db.types import UTCDateTime
+from bot.db.types import EnumText, UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -158,6 +158,30 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class AssignmentStatus(StrEnum):
+    """Where an assignment stands (stored as the value in `assignments.status`)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"  # by the therapist; nothing is sent, days are held
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"  # a finite set whose last day has passed
+
+
+class DeliveryStatus(StrEnum):
+    """Where one delivery stands (stored as the value in `deliveries.status`)."""
+
+    PLANNED = "planned"  # due at `due_at`
+    SENDING = "sending"  # claimed by a dispatcher until `lease_until`
+    SENT = "sent"
+    DONE = "done"
+    SKIPPED = "skipped"
+    MISSED = "missed"  # past the grace window after downtime
+    HELD = "held"  # the couple or the assignment was paused that day
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # Telegram refused it for good
+    UNREACHABLE = "unreachable"  # the partner had blocked the bot
+
+
 class Assignment(SQLModel, table=True):
     """A set assigned to a couple, from a start date in each partner's own calendar."""
 
@@ -169,8 +193,9 @@ class Assignment(SQLModel, table=True):
     )
     set_slug: str = Field(max_length=64)
     start_date: date
-    # active | paused | cancelled | completed
-    status: str = Field(default="active", max_length=16)
+    status: AssignmentStatus = Field(
+        default=AssignmentStatus.ACTIVE, sa_type=EnumText(AssignmentStatus)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -208,8 +233,7 @@ class Delivery(SQLModel, table=True):
     scheduled_at: datetime = Field(sa_type=UTCDateTime)
     # When the dispatcher may next try: moves for retries, quiet hours and snoozes.
     due_at: datetime = Field(sa_type=UTCDateTime)
-    # planned | sending | sent | done | skipped | missed | held | cancelled | failed | unreachable
-    status: str = Field(default="planned", max_length=16)
+    status: DeliveryStatus = Field(default=DeliveryStatus.PLANNED, sa_type=EnumText(DeliveryStatus))
     attempts: int = 0
     unknown_outcomes: int = 0  # sends whose result never came back (may have arrived)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

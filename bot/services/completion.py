@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Delivery, Partner
+from bot.db.models import Delivery, DeliveryStatus, Partner
 from bot.library import Library
 from bot.services import responses
 from bot.services.reminders import snooze_until
@@ -60,12 +60,13 @@ async def act(
     *, session: AsyncSession, delivery: Delivery, action: Action, now: datetime
 ) -> Acted | None:
     """Apply `action` to the presser's own `delivery`; None if it is no longer open."""
-    if delivery.status != "sent":
+    if delivery.status != DeliveryStatus.SENT:
         return None
     partner = await session.get(Partner, delivery.partner_id)
     assert partner is not None
     if action in (Action.DONE, Action.SKIP):
-        delivery.status = "done" if action is Action.DONE else "skipped"
+        done = action is Action.DONE
+        delivery.status = DeliveryStatus.DONE if done else DeliveryStatus.SKIPPED
         delivery.completed_at, delivery.remind_at = now, None
         if action is Action.DONE:
             # The row a rating, and the joint confirmation of a together exercise, live on.

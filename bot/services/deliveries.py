@@ -15,12 +15,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import assert_never
 
 from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Assignment, Couple, Delivery, Partner, Response, Therapist
+from bot.db.models import (
+    Assignment,
+    AssignmentStatus,
+    Couple,
+    Delivery,
+    DeliveryStatus,
+    Partner,
+    Response,
+    Therapist,
+)
 from bot.library import Library
 from bot.services import planning
 from bot.services.couples import partner_paused
@@ -28,15 +38,23 @@ from bot.services.localtime import after_quiet_hours
 
 MAX_UNKNOWN_OUTCOMES = 1  # a send that may have arrived is repeated at most once
 # Statuses after which the next occurrence of the same assignment is planned.
-FINISHED = {"sent", "held", "missed", "unreachable", "failed"}
+FINISHED = frozenset(
+    {
+        DeliveryStatus.SENT,
+        DeliveryStatus.HELD,
+        DeliveryStatus.MISSED,
+        DeliveryStatus.UNREACHABLE,
+        DeliveryStatus.FAILED,
+    }
+)
 
 
 class Decision(StrEnum):
     SEND = "send"
-    HOLD = "held"  # the couple or the assignment is paused
-    MISS = "missed"  # past the grace window (the bot was down too long)
-    CANCEL = "cancelled"  # assignment cancelled, couple archived, partner left
-    UNREACHABLE = "unreachable"  # the partner blocked the bot
+    HOLD = DeliveryStatus.HELD.value  # the couple or the assignment is paused
+    MISS = DeliveryStatus.MISSED.value  # past the grace window (the bot was down too long)
+    CANCEL = DeliveryStatus.CANCELLED.value  # assignment cancelled, couple archived, left
+    UNREACHABLE = DeliveryStatus.UNREACHABLE.value  # the partner blocked the bot
     POSTPONE = "postpone"  # quiet hours: try again when they end
 
 
@@ -91,7 +109,7 @@ async def reclaim_expired(*, session: AsyncSession, now: datetime) -> None:
     counted in `unknown_outcomes`.
     """
     expired = (
-        col(Delivery.status) == "sending",
+        col(Delivery.status) == DeliveryStatus.SENDING,
         # Always true for an expired claim (claimed when due, so due_at <= claim time
         # < lease_until < now), but it lets the planner use the (status, due_at) index:
         # with `status` alone, SQLite's statistics can make it scan the whole table
@@ -102,7 +120,7 @@ async def reclaim_expired(*, session: AsyncSession, now: datetime) -> None:
     await session.exec(
         update(Delivery)
         .where(*expired, col(Delivery.send_started_at).is_(None))
-        .values(status="planned", lease_until=None)
+        .values(status=DeliveryStatus.PLANNED, lease_until=None)
     )
     # A send cut off by a crash may have arrived: counted, and sent again. Not given up
     # on, however many crashes: each can repeat only the sends in flight at that moment
@@ -113,7 +131,7 @@ async def reclaim_expired(*, session: AsyncSession, now: datetime) -> None:
         update(Delivery)
         .where(*expired, col(Delivery.send_started_at).is_not(None))
         .values(
-            status="planned",
+            status=DeliveryStatus.PLANNED,
             unknown_outcomes=Delivery.unknown_outcomes + 1,
             lease_until=None,
             send_started_at=None,
@@ -129,7 +147,7 @@ async def claim_due(
     """Atomically claim up to `limit` due deliveries, oldest first; return their ids."""
     due = (
         select(Delivery.id)
-        .where(col(Delivery.status) == "planned", col(Delivery.due_at) <= now)
+        .where(col(Delivery.status) == DeliveryStatus.PLANNED, col(Delivery.due_at) <= now)
         # By the time each should have arrived, not by `due_at`: a delivery retried after
         # a 429 keeps its place instead of queueing behind a whole backlog (its partner
         # would otherwise get it minutes after the other partner in a large fan-out).
@@ -142,7 +160,7 @@ async def claim_due(
     statement = (
         update(Delivery)
         .where(col(Delivery.id).in_(due.scalar_subquery()))
-        .values(status="sending", lease_until=now + lease, send_started_at=None)
+        .values(status=DeliveryStatus.SENDING, lease_until=now + lease, send_started_at=None)
         .returning(col(Delivery.id))
     )
     return [row[0] for row in (await session.exec(statement)).all()]
@@ -165,7 +183,7 @@ async def mark_started(
             update(Delivery)
             .where(
                 col(Delivery.id).in_(ids),
-                col(Delivery.status) == "sending",
+                col(Delivery.status) == DeliveryStatus.SENDING,
                 col(Delivery.lease_until) == lease,
             )
             .values(send_started_at=now, attempts=Delivery.attempts + 1)
@@ -177,7 +195,9 @@ async def mark_started(
 
 async def any_due(*, session: AsyncSession, now: datetime) -> bool:
     """Whether any delivery is still waiting to be claimed (one index probe)."""
-    due = select(Delivery.id).where(col(Delivery.status) == "planned", col(Delivery.due_at) <= now)
+    due = select(Delivery.id).where(
+        col(Delivery.status) == DeliveryStatus.PLANNED, col(Delivery.due_at) <= now
+    )
     return (await session.exec(due.limit(1))).first() is not None
 
 
@@ -245,7 +265,7 @@ def triage(job: Job, now: datetime, *, grace: timedelta) -> tuple[Decision, date
     """Decide what to do with a claimed delivery before anything is sent."""
     partner = job.partner
     if (
-        job.assignment.status == "cancelled"
+        job.assignment.status == AssignmentStatus.CANCELLED
         or job.couple.archived_at is not None
         or not partner.is_current
     ):
@@ -255,7 +275,7 @@ def triage(job: Job, now: datetime, *, grace: timedelta) -> tuple[Decision, date
     on_hold = partner_paused(partner, now) or (
         job.other is not None and partner_paused(job.other, now)
     )
-    if job.assignment.status == "paused" or on_hold:
+    if job.assignment.status == AssignmentStatus.PAUSED or on_hold:
         return Decision.HOLD, None
     if now - job.delivery.scheduled_at > grace:
         return Decision.MISS, None
@@ -268,7 +288,7 @@ def triage(job: Job, now: datetime, *, grace: timedelta) -> tuple[Decision, date
 
 
 # A delivery's new status and the other columns to change with it.
-_Change = tuple[Delivery, str, dict[str, object]]
+_Change = tuple[Delivery, DeliveryStatus, dict[str, object]]
 
 
 async def _finish(session: AsyncSession, changes: Sequence[_Change], library: Library) -> None:
@@ -292,13 +312,15 @@ async def _finish(session: AsyncSession, changes: Sequence[_Change], library: Li
     await planning.plan_next_many(session=session, deliveries=finished, library=library)
 
 
-def _after_decision(decision: Decision, until: datetime | None) -> tuple[str, dict[str, object]]:
+def _after_decision(
+    decision: Decision, until: datetime | None
+) -> tuple[DeliveryStatus, dict[str, object]]:
     if decision is Decision.POSTPONE:
         assert until is not None
         # Waiting out quiet hours is a new schedule, not lateness: the grace window
         # (which is about downtime) counts from the new time.
-        return "planned", {"due_at": until, "scheduled_at": until}
-    return decision.value, {}
+        return DeliveryStatus.PLANNED, {"due_at": until, "scheduled_at": until}
+    return DeliveryStatus(decision.value), {}
 
 
 async def settle_decisions(
@@ -319,30 +341,35 @@ def _after_send(
     now: datetime,
     remind_after: timedelta | None,
     retry_backoff: timedelta,
-) -> tuple[str, dict[str, object]]:
+) -> tuple[DeliveryStatus, dict[str, object]]:
     error = (result.error or "")[:200] or None
-    if result.outcome is Outcome.SENT:
-        remind_at = None
-        if remind_after is not None:
-            partner = job.partner
-            remind_at = after_quiet_hours(
-                now + remind_after, partner.timezone, partner.quiet_start, partner.quiet_end
-            )
-        return "sent", {
-            "sent_at": now, "telegram_message_id": result.message_id, "remind_at": remind_at,
-        }  # fmt: skip
-    if result.outcome is Outcome.RETRY:
-        wait = timedelta(seconds=result.retry_after) if result.retry_after else retry_backoff
-        return "planned", {"due_at": now + wait, "last_error": error}
-    if result.outcome is Outcome.UNKNOWN:
-        unknown = job.delivery.unknown_outcomes + 1
-        status = "failed" if unknown > MAX_UNKNOWN_OUTCOMES else "planned"
-        return status, {
-            "unknown_outcomes": unknown, "due_at": now + retry_backoff, "last_error": error,
-        }  # fmt: skip
-    if result.outcome is Outcome.BLOCKED:
-        return "unreachable", {"last_error": error}
-    return "failed", {"last_error": error}
+    match result.outcome:
+        case Outcome.SENT:
+            remind_at = None
+            if remind_after is not None:
+                partner = job.partner
+                remind_at = after_quiet_hours(
+                    now + remind_after, partner.timezone, partner.quiet_start, partner.quiet_end
+                )
+            return DeliveryStatus.SENT, {
+                "sent_at": now, "telegram_message_id": result.message_id, "remind_at": remind_at,
+            }  # fmt: skip
+        case Outcome.RETRY:
+            wait = timedelta(seconds=result.retry_after) if result.retry_after else retry_backoff
+            return DeliveryStatus.PLANNED, {"due_at": now + wait, "last_error": error}
+        case Outcome.UNKNOWN:
+            unknown = job.delivery.unknown_outcomes + 1
+            given_up = unknown > MAX_UNKNOWN_OUTCOMES
+            status = DeliveryStatus.FAILED if given_up else DeliveryStatus.PLANNED
+            return status, {
+                "unknown_outcomes": unknown, "due_at": now + retry_backoff, "last_error": error,
+            }  # fmt: skip
+        case Outcome.BLOCKED:
+            return DeliveryStatus.UNREACHABLE, {"last_error": error}
+        case Outcome.FAILED:
+            return DeliveryStatus.FAILED, {"last_error": error}
+        case _ as unreachable:  # mypy: every Outcome is handled above
+            assert_never(unreachable)
 
 
 async def settle_send(

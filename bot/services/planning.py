@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Assignment, Delivery, Partner
+from bot.db.models import Assignment, AssignmentStatus, Delivery, DeliveryStatus, Partner
 from bot.library import ExerciseSet, Library
 from bot.services.localtime import local_today, parse_hhmm, to_utc
 
@@ -159,7 +159,7 @@ async def plan_next_many(
     for delivery in deliveries:
         assignment = assignments.get(delivery.assignment_id)
         partner = partners.get(delivery.partner_id)
-        if assignment is None or partner is None or assignment[0] == "cancelled":
+        if assignment is None or partner is None or assignment[0] == AssignmentStatus.CANCELLED:
             continue
         exercise_set = library.set(assignment[1])
         is_current, zone, at = partner
@@ -184,7 +184,7 @@ async def replan_partner(*, session: AsyncSession, partner: Partner) -> int:
     planned = (
         await session.exec(
             select(Delivery).where(
-                Delivery.partner_id == partner.id, col(Delivery.status) == "planned"
+                Delivery.partner_id == partner.id, col(Delivery.status) == DeliveryStatus.PLANNED
             )
         )
     ).all()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Delivery
+from bot.db.models import AssignmentStatus, Delivery, DeliveryStatus
 from bot.services.couples import partner_paused
 from bot.services.deliveries import Job
 from bot.services.localtime import after_quiet_hours
@@ -33,7 +33,7 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
     due = (
         select(Delivery.id)
         .where(
-            col(Delivery.status) == "sent",
+            col(Delivery.status) == DeliveryStatus.SENT,
             col(Delivery.remind_at).is_not(None),
             col(Delivery.remind_at) <= now,
         )
@@ -79,7 +79,7 @@ def decide(
     partner = job.partner
     gone = not partner.is_current or job.couple.archived_at is not None
     on_hold = (
-        job.assignment.status != "active"
+        job.assignment.status != AssignmentStatus.ACTIVE
         or partner_paused(partner, now)
         or (job.other is not None and partner_paused(job.other, now))
     )
@@ -98,7 +98,7 @@ async def reschedule(*, session: AsyncSession, at: dict[int, datetime]) -> None:
     connection = await session.connection()
     await connection.execute(
         update(Delivery)
-        .where(col(Delivery.id) == bindparam("_id"), col(Delivery.status) == "sent")
+        .where(col(Delivery.id) == bindparam("_id"), col(Delivery.status) == DeliveryStatus.SENT)
         .values(remind_at=bindparam("_at")),
         [{"_id": delivery_id, "_at": moment} for delivery_id, moment in at.items()],
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Delivery, Partner, Response
+from bot.db.models import Delivery, DeliveryStatus, Partner, Response
 from bot.library import Exercise, Library
 from bot.services.crypto import Box
 
@@ -144,8 +144,9 @@ class Recorded:
 
 def _complete(delivery: Delivery, now: datetime) -> bool:
     """Mark `delivery` done if the partner had not closed it; True if it changed."""
-    if delivery.status in ("sent", "skipped"):
-        delivery.status, delivery.completed_at, delivery.remind_at = "done", now, None
+    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED):
+        delivery.status, delivery.completed_at = DeliveryStatus.DONE, now
+        delivery.remind_at = None
         return True
     return False
 
