@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from bot.db import defaults
 from bot.db.types import EnumText, UTCDateTime
 
 
@@ -98,21 +99,21 @@ class Partner(SQLModel, table=True):
     slot: int = Field(ge=1, le=2)
     telegram_id: int = Field(sa_type=BigInteger, index=True)
     display_name: str = Field(max_length=64)
-    timezone: str = Field(default="UTC", max_length=64)
-    delivery_time: str = Field(default="09:00", max_length=5)
-    language: str = Field(default="en", max_length=8)
-    share_with_therapist: bool = Field(default=False)
+    timezone: str = Field(default=defaults.TIMEZONE, max_length=64)
+    delivery_time: str = Field(default=defaults.DELIVERY_TIME, max_length=5)
+    language: str = Field(default=defaults.LANGUAGE, max_length=8)
+    share_with_therapist: bool = Field(default=defaults.SHARE_WITH_THERAPIST)
     # When sharing with the therapist last started; None: everything (consent at setup,
     # or the partner chose to include earlier answers). See bot/services/visibility.py.
     therapist_sharing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    share_with_partner: bool = Field(default=True)
+    share_with_partner: bool = Field(default=defaults.SHARE_WITH_PARTNER)
     setup_done: bool = Field(default=False)
     is_current: bool = Field(default=True)
     # Pause: paused_at set; paused_until None means "until /resume".
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    quiet_start: str = Field(default="22:00", max_length=5)
-    quiet_end: str = Field(default="07:00", max_length=5)
+    quiet_start: str = Field(default=defaults.QUIET_START, max_length=5)
+    quiet_end: str = Field(default=defaults.QUIET_END, max_length=5)
     # Set when Telegram answers 403 (the person blocked the bot); cleared when they return.
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Scheduled messages open with a bland line, so lock-screen previews reveal nothing.

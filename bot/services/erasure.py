@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import defaults
 from bot.db.models import CheckIn, Partner, Response, SafetyPlan
 from bot.services import conversations, membership, outbox, tells
 from bot.services.membership import LeaveOutcome
@@ -25,14 +26,15 @@ from bot.services.membership import LeaveOutcome
 FORMER_NAME = "Former partner"
 CONFIRM_FOR = timedelta(hours=1)
 
-# Defaults every erased membership returns to (bot/db/models.py Partner).
+# What an erased membership keeps: the defaults (bot/db/defaults.py), and no sharing at
+# all, not even with the partner (the default for a new partner is to share with them).
 _RESET = {
     "display_name": FORMER_NAME,
-    "timezone": "UTC",
-    "delivery_time": "09:00",
-    "language": "en",
-    "quiet_start": "22:00",
-    "quiet_end": "07:00",
+    "timezone": defaults.TIMEZONE,
+    "delivery_time": defaults.DELIVERY_TIME,
+    "language": defaults.LANGUAGE,
+    "quiet_start": defaults.QUIET_START,
+    "quiet_end": defaults.QUIET_END,
     "share_with_therapist": False,
     "therapist_sharing_since": None,
     "share_with_partner": False,

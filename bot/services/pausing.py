@@ -21,7 +21,6 @@ from bot.services.localtime import local_today, parse_hhmm
 from bot.services.preferences import PreferenceError
 
 MAX_PAUSE_DAYS = 60
-DEFAULT_QUIET = ("22:00", "07:00")
 NO_QUIET = ("00:00", "00:00")  # equal start and end: no quiet hours
 _DAYS = re.compile(r"(?P<days>[0-9]{1,4})\s*(?:d|days?|d[ií]as?)?", re.IGNORECASE)
 _RANGE_SEPARATOR = re.compile(r"\s*[-–—]\s*")
