@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
-from bot import heartbeat
+from bot import jobs
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotData, Services, TwofoldApp, TwofoldContext
@@ -20,11 +20,9 @@ from bot.delivery.dispatcher import DispatchConfig, Dispatcher
 from bot.delivery.flood_wait import FloodWaitShare
 from bot.delivery.limiter import SharedLimiter
 from bot.delivery.notices import NoticeSender
-from bot.handlers import guards, register
-from bot.handlers.digest import DIGEST_EVERY_SECONDS, digest_job
+from bot.handlers import register
 from bot.handlers.menu import publish_default_menus
 from bot.library import Library, load_library
-from bot.services import retention
 from bot.services.pacing import Pacer
 from bot.update_processor import PerPersonOrder
 
@@ -116,42 +114,8 @@ def build_application(
             notices=notices,
         )
         await publish_default_menus(app.bot)
-        # Beat now, then repeat: APScheduler never fires a job whose `first` is 0.
-        heartbeat.beat(settings.heartbeat_file, datetime.now(UTC))
         assert app.job_queue is not None
-        app.job_queue.run_repeating(_beat, interval=heartbeat.INTERVAL, name="heartbeat")
-        # The weekly digest: every few minutes, send those whose local time has come
-        # (bot/handlers/digest.py; a claim per week makes restarts and replicas harmless).
-        app.job_queue.run_repeating(
-            digest_job,
-            interval=DIGEST_EVERY_SECONDS,
-            first=DIGEST_EVERY_SECONDS,
-            name="digest",
-            job_kwargs={"max_instances": 1, "coalesce": True},
-        )
-        if settings.retention_days:
-            app.job_queue.run_repeating(
-                _purge_old_text,
-                interval=retention.INTERVAL,
-                first=60,  # soon after start, then hourly
-                name="retention",
-                job_kwargs={"max_instances": 1, "coalesce": True},
-            )
-        if settings.dispatch_interval_seconds:
-            app.job_queue.run_repeating(
-                _dispatch,
-                interval=settings.dispatch_interval_seconds,
-                first=settings.dispatch_interval_seconds,
-                name="dispatcher",
-                job_kwargs={"max_instances": 1, "coalesce": True},
-            )
-        # Replay protection remembers update ids; forget them once no replay can matter.
-        app.job_queue.run_repeating(
-            guards.forget_old_updates,
-            interval=guards.FORGET_EVERY,
-            first=timedelta(minutes=1),
-            name="forget-processed-updates",
-        )
+        jobs.schedule(app.job_queue, settings)  # every repeating job: bot/jobs.py
         logger.info("Twofold is running as @%s", app.bot.username)
 
     async def post_shutdown(app: TwofoldApp) -> None:
@@ -185,26 +149,3 @@ def build_application(
     )
     register(app)
     return app
-
-
-async def _dispatch(context: TwofoldContext) -> None:
-    """Send what is due (see bot/delivery/dispatcher.py)."""
-    await context.services.dispatcher.tick()
-
-
-async def _beat(context: TwofoldContext) -> None:
-    """Refresh the heartbeat file the container health check reads."""
-    # Wall-clock time on purpose: the health check compares it with the real now.
-    heartbeat.beat(context.services.settings.heartbeat_file, datetime.now(UTC))
-
-
-async def _purge_old_text(context: TwofoldContext) -> None:
-    """Erase answer text older than RETENTION_DAYS (see bot/services/retention.py)."""
-    services = context.services
-    assert services.settings.retention_days is not None
-    async with services.database.session() as session:
-        purged = await retention.purge(
-            session=session, now=services.clock.now(), days=services.settings.retention_days
-        )
-    if purged:
-        logger.info("retention: erased the text of %d old answer(s)", purged)

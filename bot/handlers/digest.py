@@ -86,11 +86,6 @@ async def send_digests(context: TwofoldContext) -> int:
     return sent
 
 
-async def digest_job(context: TwofoldContext) -> None:
-    """JobQueue entry point (bot/app.py): send the digests that are due."""
-    await send_digests(context)
-
-
 async def toggle_digest(update: Update, context: TwofoldContext) -> None:
     """Turn the weekly digest on or off, or say whether it is on."""
     me = await caller(update, context)
