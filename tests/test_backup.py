@@ -16,8 +16,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot import backup_bundle, backup_databases, heartbeat
-from bot.backup_bundle import BackupError, seal, unseal
+from bot import heartbeat
+from bot.cli import backup_bundle, backup_databases
+from bot.cli.backup_bundle import BackupError, seal, unseal
 from bot.clock import ManualClock
 from bot.db import migrate
 from bot.db.engine import Database

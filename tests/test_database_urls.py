@@ -189,7 +189,7 @@ def test_an_unreadable_secret_file_is_one_line_from_the_command(tmp_path: Path) 
 
 
 def test_the_database_password_is_redacted_from_logs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.cli import _secrets
+    from bot.cli.commands import _secrets
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://twofold@db/twofold")
     monkeypatch.setenv("DATABASE_PASSWORD", "50%@off-and-more")

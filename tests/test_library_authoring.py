@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_exercises import register
+from bot.cli.exercises import register
 from bot.library import builtin_exercises_dir, category_label, load_library
 from bot.library.spanish_forms import gendered_forms
 from bot.library.validate import check_path

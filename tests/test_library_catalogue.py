@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_exercises import register
+from bot.cli.exercises import register
 from bot.library import builtin_exercises_dir, load_library
 from bot.library.catalogue import REGENERATE, catalogue_blocks, read_blocks, replace_blocks
 from bot.library.validate import check_path

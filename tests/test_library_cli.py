@@ -1,4 +1,4 @@
-"""`twofold exercises list | preview | validate` through bot.cli_exercises.register."""
+"""`twofold exercises list | preview | validate` through bot.cli.exercises.register."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_exercises import register
+from bot.cli.exercises import register
 from bot.library import builtin_exercises_dir
 
 BROKEN = Path(__file__).parent / "library_fixtures" / "broken"

@@ -324,7 +324,7 @@ def test_domain_layer_does_not_import_telegram() -> None:
     import subprocess
     import sys
 
-    code = "import sys, bot.library, bot.cli_exercises; print('telegram' in sys.modules)"
+    code = "import sys, bot.library, bot.cli.exercises; print('telegram' in sys.modules)"
     result = subprocess.run(  # noqa: S603 - fixed command
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )

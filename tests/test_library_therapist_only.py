@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_exercises import register
+from bot.cli.exercises import register
 from bot.context import TwofoldApp
 from bot.library import load_library
 from bot.library.validate import check_path

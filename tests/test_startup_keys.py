@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.cli_common import CommandError, load_settings
-from bot.cli_key_guard import check_keys_at_startup
+from bot.cli.common import CommandError, load_settings
+from bot.cli.key_guard import check_keys_at_startup
 from bot.clock import ManualClock
 from bot.config import get_settings
 from bot.db.engine import Database

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
 from bot.app import load_exercises
+from bot.cli import commands as cli
 from bot.config import Settings
 from bot.library import loader
 

@@ -8,7 +8,7 @@ import pytest
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
-from bot.cli import STARTUP_ATTEMPTS, _check_telegram
+from bot.cli.commands import STARTUP_ATTEMPTS, _check_telegram
 from tests import e2e
 from tests.fakebotapi import FakeTelegram
 

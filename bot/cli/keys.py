@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from bot.cli_common import CommandError, load_settings, with_database
+from bot.cli.common import CommandError, load_settings, with_database
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.services import audit, keys

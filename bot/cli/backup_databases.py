@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import SQLModel
 
-from bot.backup_bundle import BackupError
+from bot.cli.backup_bundle import BackupError
 from bot.db.engine import (
     SQLITE_BUSY_TIMEOUT_MS,
     Database,

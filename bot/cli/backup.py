@@ -18,8 +18,9 @@ from pathlib import Path
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import __version__, backup_databases, heartbeat
-from bot.backup_bundle import (
+from bot import __version__, heartbeat
+from bot.cli import backup_databases
+from bot.cli.backup_bundle import (
     BackupError,
     Manifest,
     is_sealed,
@@ -28,8 +29,8 @@ from bot.backup_bundle import (
     unseal,
     write_bundle,
 )
-from bot.cli_common import CommandError, load_settings, with_database
-from bot.cli_key_guard import key_file_path, stored_values
+from bot.cli.common import CommandError, load_settings, with_database
+from bot.cli.key_guard import key_file_path, stored_values
 from bot.config import Settings
 from bot.db import migrate
 from bot.services import keys

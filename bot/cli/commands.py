@@ -17,16 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import InvalidToken, NetworkError
 
-from bot import (
-    __version__,
-    cli_audit,
-    cli_backup,
-    cli_exercises,
-    cli_key_guard,
-    cli_keys,
-    heartbeat,
-)
-from bot.cli_common import EXIT_USAGE, CommandError, load_settings, with_session
+from bot import __version__, heartbeat
+from bot.cli import audit as cli_audit
+from bot.cli import backup as cli_backup
+from bot.cli import exercises as cli_exercises
+from bot.cli import key_guard as cli_key_guard
+from bot.cli import keys as cli_keys
+from bot.cli.common import EXIT_USAGE, CommandError, load_settings, with_session
 from bot.config import ConfigError, Settings
 from bot.db import migrate
 from bot.db.models import Therapist

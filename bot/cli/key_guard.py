@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.cli_common import CommandError, with_database
+from bot.cli.common import CommandError, with_database
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.services import keys

@@ -1,6 +1,6 @@
 """``twofold exercises list | preview | validate | catalogue | schema``: library tools.
 
-The lead's ``bot/cli.py`` calls :func:`register` on its subparsers and then
+The lead's ``bot/cli/__init__.py`` calls :func:`register` on its subparsers and then
 ``sys.exit(args.func(args))``.
 """
 
@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot.cli_exercise_catalogue import catalogue, schema
-from bot.cli_exercise_output import list_library, preview, validate
+from bot.cli.exercise_catalogue import catalogue, schema
+from bot.cli.exercise_output import list_library, preview, validate
 from bot.library.paths import EXERCISES_SUBDIR, SETS_SUBDIR
 
 __all__ = ["catalogue", "list_library", "preview", "register", "schema", "validate"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC
 
-from bot.cli_common import with_session
+from bot.cli.common import with_session
 from bot.services import audit
 
 __all__ = ["cmd_audit", "register"]
