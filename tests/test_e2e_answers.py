@@ -167,7 +167,8 @@ async def test_scale_answers_change_and_together_exercises_need_both(
     await ana.press(together, "Done")
     # Its follow-up asks for words and waits for them (or Skip), beside the rating.
     follow_up = await ana.wait_for(r"one thing you.d like to remember")
-    assert follow_up.buttons[-1] == [("Skip writing", "fu:skip")] and "How helpful" in follow_up.text
+    assert follow_up.buttons[-1] == [("Skip writing", "fu:skip")]
+    assert "How helpful" in follow_up.text
     await ana.send("The walk by the river.")
     await ana.wait_for(r"Saved your words with")
     await ana.wait_for(r"one thing you.d like to remember", edited=True)
