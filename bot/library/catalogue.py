@@ -36,16 +36,27 @@ def _cell(text: str) -> str:
 
 
 def who_sees_it(exercise: Exercise) -> str:
-    """Who sees an answer by default, in words."""
+    """Who sees an answer, in words: what bot/services/visibility.py decides."""
     if exercise.response == "letter":
         return "the partner, as soon as it is written"
-    if exercise.visibility == "private":
-        return "only the person answering"
-    if exercise.visibility == "therapist":
-        return "the therapist"
+    if exercise.response == "done":
+        return "whether it was done: both partners and the therapist"
+    if exercise.response in ("scale", "choice"):
+        number = (
+            "the therapist sees the choice"
+            if exercise.therapist_sees_values
+            else ("the choice stays with the person")
+        )
+        words = "; words added follow the person's sharing settings"
+        return number + words
     if exercise.mode == "shared":
-        return "both partners, once both have answered"
-    return "the partner"
+        return "both partners once both have answered; the therapist if the person allowed it"
+    return "only the person; the therapist if they allowed it in /settings"
+
+
+#: The test that checks, for every exercise and every sharing setting, that the message's
+#: "who sees your answer" line says exactly what the visibility rules do.
+CHECKED_BY: Final = "test_exercise_messages.py::test_the_audience_line_says_what_visibility_decides"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -74,7 +85,8 @@ def exercises_table(library: Library) -> str:
         for e in exercises
     ]
     headers = ["slug", "title", "category", "mode", "minutes", "who sees it", "source"]
-    return _table(headers, rows)
+    note = f"Who sees what is checked for every exercise by `{CHECKED_BY}`.\n\n"
+    return note + _table(headers, rows)
 
 
 def sets_table(library: Library) -> str:
