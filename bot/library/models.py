@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, get_args
 
+from bot.i18n import LANGUAGES
 from bot.library.set_rhythm import frequency_summary
 
 __all__ = [
@@ -37,8 +38,9 @@ RESPONSE_TYPES: Final[tuple[str, ...]] = get_args(ResponseType)
 VISIBILITIES: Final[tuple[str, ...]] = get_args(Visibility)
 
 FALLBACK_LANGUAGE: Final = "en"
-#: Every text in every exercise and set must exist in at least these languages.
-REQUIRED_LANGUAGES: Final[tuple[str, ...]] = ("en", "es")
+#: Every text in every exercise and set must exist in every language the bot speaks
+#: (one list, bot.i18n.LANGUAGES): adding a language means translating the library too.
+REQUIRED_LANGUAGES: Final[tuple[str, ...]] = tuple(LANGUAGES)
 
 
 def pick_language(texts: Mapping[str, str], lang: str) -> str:

@@ -1,48 +1,57 @@
-"""Describing an exercise set's rhythm in words ("3 times a week for 2 weeks"), in en and es."""
+"""Describing an exercise set's rhythm in words ("3 times a week for 2 weeks").
+
+The words come from the gettext catalogs (bot/locales), with the language's own plural
+forms, so a new language needs a catalog and no code here.
+"""
 
 from __future__ import annotations
 
-__all__ = ["frequency_summary"]
+from bot.i18n import Gettext, Ngettext, plural_translator, translator
 
-_EN_NUMBERS = {1: "once", 2: "twice"}
-_ES_NUMBERS = {1: "una vez", 2: "dos veces"}
+__all__ = ["frequency_summary"]
 
 
 def frequency_summary(days: list[int], length_days: int, *, repeat: bool, lang: str) -> str:
-    """A short description of the rhythm of a set scheduled on ``days`` (sorted, distinct).
-
-    English and Spanish; other languages get English.
-    """
-    spanish = lang.replace("_", "-").split("-", 1)[0].lower() == "es"
-    length = length_days
+    """A short description of the rhythm of a set scheduled on ``days`` (sorted, distinct)."""
+    _, ngettext = translator(lang), plural_translator(lang)
+    length, count = length_days, len(days)
     weekly = _per_week(days, length)
-    if len(days) == length:
-        rhythm = "todos los días" if spanish else "daily"
+    if count == length:
+        rhythm = _("daily")
     elif weekly is not None:
-        if spanish:
-            rhythm = f"{_ES_NUMBERS.get(weekly, f'{weekly} veces')} por semana"
-        else:
-            rhythm = f"{_EN_NUMBERS.get(weekly, f'{weekly} times')} a week"
+        rhythm = _times_a_week(_, ngettext, weekly)
     else:
         rhythm = ""
 
     if repeat:
         if not rhythm:
-            if spanish:
-                return f"{len(days)} de cada {length} días, sin fecha de fin"
-            return f"on {len(days)} of every {length} days, ongoing"
-        return f"{rhythm}, sin fecha de fin" if spanish else f"{rhythm}, ongoing"
+            return _("on {count} of every {length} days, ongoing").format(
+                count=count, length=length
+            )
+        return _("{rhythm}, ongoing").format(rhythm=rhythm)
 
     if not rhythm:
-        if spanish:
-            return f"{len(days)} días en un periodo de {length} días"
-        return f"on {len(days)} days over {length} days"
-    if weekly is not None and length == 7 and len(days) != length:
+        return _("on {count} days over {length} days").format(count=count, length=length)
+    if weekly is not None and length == 7 and count != length:
         # A single week: "3 times in 7 days" reads better than "3 times a week for 7 days".
-        if spanish:
-            return f"{_ES_NUMBERS.get(weekly, f'{weekly} veces')} en 7 días"
-        return f"{_EN_NUMBERS.get(weekly, f'{weekly} times')} in 7 days"
-    return f"{rhythm} {_duration(length, spanish)}"
+        return _times_in_a_week(_, ngettext, weekly)
+    return _("{rhythm} {duration}").format(rhythm=rhythm, duration=_duration(ngettext, length))
+
+
+def _times_a_week(_: Gettext, ngettext: Ngettext, weekly: int) -> str:
+    if weekly == 1:
+        return _("once a week")
+    if weekly == 2:
+        return _("twice a week")
+    return ngettext("{n} time a week", "{n} times a week", weekly).format(n=weekly)
+
+
+def _times_in_a_week(_: Gettext, ngettext: Ngettext, weekly: int) -> str:
+    if weekly == 1:
+        return _("once in 7 days")
+    if weekly == 2:
+        return _("twice in 7 days")
+    return ngettext("{n} time in 7 days", "{n} times in 7 days", weekly).format(n=weekly)
 
 
 def _per_week(days: list[int], length: int) -> int | None:
@@ -57,10 +66,8 @@ def _per_week(days: list[int], length: int) -> int | None:
     return counts[0]
 
 
-def _duration(length: int, spanish: bool) -> str:
+def _duration(ngettext: Ngettext, length: int) -> str:
     if length % 7 == 0 and length >= 14:
         weeks = length // 7
-        return f"durante {weeks} semanas" if spanish else f"for {weeks} weeks"
-    if spanish:
-        return "durante 1 día" if length == 1 else f"durante {length} días"
-    return "for 1 day" if length == 1 else f"for {length} days"
+        return ngettext("for {n} week", "for {n} weeks", weeks).format(n=weeks)
+    return ngettext("for {n} day", "for {n} days", length).format(n=length)
