@@ -7,8 +7,10 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.audience import audience_line, duration_line, other_answered_line
+from bot.delivery.buttons import ExerciseButton
 from bot.i18n import N_, Gettext, translator
 from bot.library import Exercise, Library, RenderedExercise, pick_language, render_exercise
+from bot.services.completion import Action
 from bot.services.deliveries import Job
 
 
@@ -20,34 +22,36 @@ def exercise_buttons(exercise: Exercise, language: str, _: Gettext) -> InlineKey
     Callback data names only the action: the message a button sits on says which
     delivery it is, looked up within the presser's own chat (`completion.find`).
     """
-    prefix = "dl"
     rows: list[list[InlineKeyboardButton]] = []
     if exercise.response == "scale":
         rows.append(
-            [InlineKeyboardButton(str(n), callback_data=f"{prefix}:v{n}") for n in range(1, 6)]
+            [
+                InlineKeyboardButton(str(n), callback_data=ExerciseButton(value=n).pack())
+                for n in range(1, 6)
+            ]
         )
     elif exercise.response == "choice":
         rows += [
             [
                 InlineKeyboardButton(
-                    choice_label(exercise, i, language), callback_data=f"{prefix}:v{i}"
+                    choice_label(exercise, i, language),
+                    callback_data=ExerciseButton(value=i).pack(),
                 )
             ]
             for i in range(len(exercise.choices))
         ]
+    rows.append([_button(_("Done"), Action.DONE), _button(_("Skip"), Action.SKIP)])
     rows.append(
         [
-            InlineKeyboardButton(_("Done"), callback_data=f"{prefix}:done"),
-            InlineKeyboardButton(_("Skip"), callback_data=f"{prefix}:skip"),
-        ]
-    )
-    rows.append(
-        [
-            InlineKeyboardButton(_("Later: 1 hour"), callback_data=f"{prefix}:s1"),
-            InlineKeyboardButton(_("Later: 3 hours"), callback_data=f"{prefix}:s3"),
+            _button(_("Later: 1 hour"), Action.SNOOZE_1),
+            _button(_("Later: 3 hours"), Action.SNOOZE_3),
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def _button(label: str, action: Action) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=ExerciseButton(action=action).pack())
 
 
 def choice_label(exercise: Exercise, index: int, language: str) -> str:

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.context import TwofoldContext
 from bot.db.models import Delivery, NoticeKind, Partner
+from bot.delivery.buttons import RATINGS, RatingButton
 from bot.delivery.messages import choice_label
 from bot.handlers import follow_ups, letters
 from bot.handlers.common import esc, notify
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 def rating_keyboard() -> InlineKeyboardMarkup:
     """1-5; the prompt replies to the exercise message, which says what is rated."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(str(n), callback_data=f"rt:{n}") for n in range(1, 6)]]
+        [[InlineKeyboardButton(str(n), callback_data=RatingButton(n).pack()) for n in RATINGS]]
     )
 
 

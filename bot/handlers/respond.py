@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import TwofoldContext
 from bot.db.models import Delivery
+from bot.delivery.buttons import ExerciseButton, RatingButton
 from bot.handlers import answer_replies
 from bot.handlers.common import caller, esc
 from bot.services import completion, responses
@@ -45,15 +46,14 @@ async def on_exercise_button(update: Update, context: TwofoldContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     _ = (await caller(update, context))._
-    raw = query.data.removeprefix("dl:")
-    if raw[:1] == "v" and raw[1:].isdigit():
-        await _on_value(update, context, int(raw[1:]))
+    button = ExerciseButton.parse(query.data)
+    if button is not None and button.value is not None:
+        await _on_value(update, context, button.value)
         return
-    try:
-        action = Action(raw)
-    except ValueError:
+    if button is None or button.action is None:
         await query.answer(_("This is no longer available."))
         return
+    action = button.action
     services = context.services
     async with services.database.session() as session:
         delivery = await _delivery(session, query)
@@ -124,7 +124,7 @@ async def _mark_chosen(query: CallbackQuery, value: int) -> None:
     message = query.message
     if not isinstance(message, Message) or message.reply_markup is None:
         return
-    chosen = f"dl:v{value}"
+    chosen = ExerciseButton(value=value).pack()
     rows = [
         [
             InlineKeyboardButton(
@@ -136,7 +136,7 @@ async def _mark_chosen(query: CallbackQuery, value: int) -> None:
             for button in row
         ]
         for row in message.reply_markup.inline_keyboard
-        if any(str(button.callback_data or "").startswith("dl:v") for button in row)
+        if any(ExerciseButton.is_value(str(button.callback_data or "")) for button in row)
     ]
     # unchanged (the same value again) or too old to edit: the answer is saved
     with contextlib.suppress(TelegramError):
@@ -148,13 +148,13 @@ async def on_rating(update: Update, context: TwofoldContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     _ = (await caller(update, context))._
-    raw, rated = query.data.removeprefix("rt:"), None
-    if raw.isdigit():
+    button, rated = RatingButton.parse(query.data), None
+    if button is not None:
         async with context.services.database.session() as session:
             delivery = await _delivery(session, query)
             if delivery is not None:
                 rated = await responses.rate(
-                    session=session, delivery=delivery, rating=int(raw),
+                    session=session, delivery=delivery, rating=button.rating,
                     now=context.services.clock.now(),
                 )  # fmt: skip
     if rated is None:
@@ -172,7 +172,7 @@ async def on_rating(update: Update, context: TwofoldContext) -> None:
     asked = esc(_("How helpful was this exercise for you? (optional)"))
     text = text.replace(asked, thanks) if asked in text else f"{text}\n\n{thanks}"
     rows = [
-        [b for b in row if not str(b.callback_data or "").startswith("rt:")]
+        [b for b in row if RatingButton.parse(str(b.callback_data or "")) is None]
         for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
     ]
     kept = [row for row in rows if row]
@@ -180,6 +180,6 @@ async def on_rating(update: Update, context: TwofoldContext) -> None:
 
 
 HANDLERS = [
-    CallbackQueryHandler(on_exercise_button, pattern=r"^dl:"),
-    CallbackQueryHandler(on_rating, pattern=r"^rt:"),
+    CallbackQueryHandler(on_exercise_button, pattern=ExerciseButton.PATTERN),
+    CallbackQueryHandler(on_rating, pattern=RatingButton.PATTERN),
 ]
