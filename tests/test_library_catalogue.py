@@ -45,7 +45,8 @@ def test_catalogue_rows() -> None:
         [row] = [line for line in table.splitlines() if line.startswith(f"| `{exercise.slug}`")]
         cells = [cell.strip() for cell in row.strip("|").split(" | ")]
         assert cells[3] == exercise.mode
-        assert cells[4] == str(exercise.minutes)
+        assert cells[4] == exercise.visibility
+        assert cells[5] == str(exercise.minutes)
         assert ("(therapist only)" in cells[0]) == exercise.therapist_only
     for slug in library.sets:
         assert f"| `{slug}` |" in table
@@ -68,7 +69,7 @@ def test_cell_text_cannot_break_the_table(tmp_path: Path) -> None:
 def test_catalogue_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["exercises", "catalogue"], capsys)
     assert code == 0
-    assert "| slug | title | category | mode | minutes | who sees it | source |" in out
+    assert "| slug | title | category | mode | visibility | minutes | who sees it | source |" in out
 
     document = tmp_path / "doc.md"
     document.write_text(

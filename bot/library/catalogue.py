@@ -78,13 +78,16 @@ def exercises_table(library: Library) -> str:
             f"{e.title_in('en')} / {e.title_in('es')}",
             category_label(e.category, "en", library.categories),
             e.mode,
+            e.visibility,
             str(e.minutes),
             who_sees_it(e),
             e.source,
         ]
         for e in exercises
     ]
-    headers = ["slug", "title", "category", "mode", "minutes", "who sees it", "source"]
+    headers = [
+        "slug", "title", "category", "mode", "visibility", "minutes", "who sees it", "source",
+    ]  # fmt: skip
     note = f"Who sees what is checked for every exercise by `{CHECKED_BY}`.\n\n"
     return note + _table(headers, rows)
 
