@@ -4,8 +4,9 @@ Guarantees (see docs/delivery.md):
 - A claim is atomic (one UPDATE ... RETURNING; on PostgreSQL the rows are picked with
   FOR UPDATE SKIP LOCKED), so two dispatchers never send the same delivery.
 - A claim carries a lease. A delivery whose claimer died is reclaimed when the lease
-  expires; since the send may have arrived, that counts as an unknown outcome and is
-  retried at most once more.
+  expires: if its send had not started (`send_started_at`), it is simply due again; if
+  it had, the message may have arrived, which counts as an unknown outcome and is sent
+  again (never given up because of crashes; the grace window still ends it).
 - Nothing due is dropped silently: every delivery ends in a visible status.
 """
 
@@ -36,7 +37,10 @@ from bot.services import planning
 from bot.services.couples import partner_paused
 from bot.services.localtime import after_quiet_hours
 
-MAX_UNKNOWN_OUTCOMES = 1  # a send that may have arrived is repeated at most once
+# A send whose answer was lost (a read timeout: Telegram may have it) is repeated at most
+# this many times, then `failed`. Crashes are counted in `unknown_outcomes` too, but never
+# give up on a delivery (see `reclaim_expired`).
+MAX_UNKNOWN_OUTCOMES = 1
 # Statuses after which the next occurrence of the same assignment is planned.
 FINISHED = frozenset(
     {
