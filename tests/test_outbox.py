@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import event
 from sqlmodel import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.db.models import Notice, NoticeKind
-from bot.delivery.notices import NoticeOutcome, NoticeSender
+from bot.delivery.notices import SWEEP_EVERY, NoticeOutcome, NoticeSender
 from bot.services import erasure, outbox
 from bot.services.crypto import Box
 from bot.services.pacing import Pacer
@@ -137,3 +138,22 @@ async def test_a_502_while_telling_the_therapist_a_partner_joined_is_retried_end
         await flows.services(app).dispatcher.tick()  # the JobQueue's next dispatcher run
 
         assert "Ana joined" in (await marta.wait_for(r"joined")).text
+
+
+async def test_an_idle_tick_costs_no_transaction_between_sweeps(
+    bot: Bot, database: Database, clock: ManualClock, notices: NoticeSender
+) -> None:
+    begun: list[object] = []
+    count = begun.append  # one bound method, so the same one is removed
+    event.listen(database.engine.sync_engine, "begin", count)
+    try:
+        await notices.drain(bot)  # the first looks for what others left
+        assert len(begun) == 1
+        clock.advance(timedelta(seconds=30))
+        await notices.drain(bot)  # nothing of this process due, no sweep yet
+        assert len(begun) == 1
+        clock.advance(SWEEP_EVERY)
+        await notices.drain(bot)
+        assert len(begun) == 2
+    finally:
+        event.remove(database.engine.sync_engine, "begin", count)

@@ -8,9 +8,10 @@ classified once, by `sender.send`, exactly as for exercises.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -27,6 +28,10 @@ from bot.services.pacing import Pacer
 logger = logging.getLogger(__name__)
 
 DRAIN_BATCH = 20
+# Notices this process did not queue itself (another instance's, or left by a crash) are
+# looked for this often; its own retries are tried exactly when due. So an idle tick
+# costs no extra transaction (every one on SQLite takes the write lock and an fsync).
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 class NoticeOutcome(StrEnum):
@@ -40,6 +45,8 @@ class NoticeSender:
 
     def __init__(self, *, database: Database, crypto: Box, clock: Clock, pacer: Pacer) -> None:
         self._db, self._crypto, self._clock, self._pacer = database, crypto, clock, pacer
+        self._retries: list[datetime] = []  # a heap: when this process's queued ones are due
+        self._swept_at: datetime | None = None
 
     async def deliver(
         self,
@@ -64,10 +71,21 @@ class NoticeSender:
 
     async def drain(self, bot: Bot) -> int:
         """Retry the notices that are due; return how many were sent."""
+        now = self._clock.now()
+        retry_due = bool(self._retries) and self._retries[0] <= now
+        sweep_due = self._swept_at is None or now - self._swept_at >= SWEEP_EVERY
+        if not (retry_due or sweep_due):
+            return 0
+        if sweep_due:
+            self._swept_at = now
+        while self._retries and self._retries[0] <= now:
+            heapq.heappop(self._retries)  # claimed below (or by another instance already)
         async with self._db.session() as session:
             due = await outbox.claim_due(
-                session=session, crypto=self._crypto, now=self._clock.now(), limit=DRAIN_BATCH
+                session=session, crypto=self._crypto, now=now, limit=DRAIN_BATCH
             )
+        if len(due) == DRAIN_BATCH:
+            heapq.heappush(self._retries, now)  # more may be waiting: look again next tick
         sent = 0
         for notice in due:
             await self._pacer.slot(notice.telegram_id)
@@ -102,6 +120,7 @@ class NoticeSender:
             await outbox.retry_later(
                 session=session, notice_id=notice_id, due_at=now + wait, error=result.error
             )
+        heapq.heappush(self._retries, now + wait)
         return NoticeOutcome.QUEUED
 
 
