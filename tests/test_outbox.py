@@ -157,3 +157,18 @@ async def test_an_idle_tick_costs_no_transaction_between_sweeps(
         assert len(begun) == 2
     finally:
         event.remove(database.engine.sync_engine, "begin", count)
+
+
+async def test_erasure_also_drops_waiting_notices_that_quote_the_person(
+    tg: FakeTelegram, bot: Bot, database: Database, notices: NoticeSender
+) -> None:
+    ana, ben = 1001, 1002
+    tg.user(ben, "Ben")
+    tg.fail_next("sendMessage", 502, chat_id=ben)
+    reveal = "You have both answered. Here is Ana's answer: I worry about my sister."
+    await notices.deliver(bot, ben, reveal, kind=NoticeKind.PARTNER, about=ana)
+    await notices.deliver(bot, ben, "Your exercises are back on.", kind=NoticeKind.PAUSE)
+    assert len(await kept(database)) == 1  # the reveal waits for its retry
+    async with database.session() as session:  # Ana erases what she wrote
+        await erasure.erase_own_only(session=session, telegram_id=ana)
+    assert await kept(database) == []  # Ben will not receive her words after all

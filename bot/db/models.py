@@ -382,6 +382,9 @@ class Notice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = Field(sa_type=BigInteger, index=True)
+    # Whose words the text quotes (a reveal, a letter, a /tell), so erasing that person
+    # also drops the notices still waiting to quote them; None when it quotes no one.
+    about_telegram_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     kind: str = Field(max_length=16)  # a NoticeKind
     text_ct: bytes = Field(sa_type=LargeBinary)
     markup: str | None = None  # the inline keyboard as Bot API JSON

@@ -56,13 +56,17 @@ class NoticeSender:
         markup: InlineKeyboardMarkup | None = None,
         *,
         kind: NoticeKind,
+        about: int | None = None,
         paced: bool = False,
     ) -> NoticeOutcome:
-        """Keep the notice, try it now, and say what happened to this attempt."""
+        """Keep the notice, try it now, and say what happened to this attempt.
+
+        `about`: the Telegram id of the person whose words the text quotes (erasure).
+        """
         async with self._db.session() as session:
             notice_id = await outbox.add(
                 session=session, crypto=self._crypto, telegram_id=telegram_id, kind=kind,
-                text=text, markup=_markup_json(markup), now=self._clock.now(),
+                text=text, markup=_markup_json(markup), now=self._clock.now(), about=about,
             )  # fmt: skip
         if paced:  # the application's own bot is paced by its rate limiter instead
             await self._pacer.slot(telegram_id)

@@ -228,7 +228,9 @@ async def _announce(context: TwofoldContext, outcome: PairOutcome, exercise: Exe
             name=esc(me.partner.display_name), title=title
         )
         parts = answer_parts(me, exercise, other.partner.language, _)
-        await send_parts(context, other.partner.telegram_id, heading, parts)
+        await send_parts(
+            context, other.partner.telegram_id, heading, parts, about=me.partner.telegram_id
+        )
     elif outcome.event is PairEvent.CONFIRMED:
         for side in (me, other):
             _ = translator(side.partner.language)
@@ -296,7 +298,7 @@ async def _reveal_to(
     ):
         markup = follow_ups.markup(language)
         await follow_ups.open_step(context, telegram_id, reader.delivery, prompt=0)
-    await send_parts(context, telegram_id, heading, parts, markup)
+    await send_parts(context, telegram_id, heading, parts, markup, about=author.partner.telegram_id)
 
 
 async def _load_partner(context: TwofoldContext, partner_id: int) -> Partner | None:

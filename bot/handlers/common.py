@@ -82,6 +82,7 @@ async def notify(
     markup: InlineKeyboardMarkup | None = None,
     *,
     kind: NoticeKind,
+    about: int | None = None,
 ) -> NoticeOutcome:
     """Message another person through the outbox: tried now, retried until it arrives.
 
@@ -89,7 +90,9 @@ async def notify(
     committed; failing to tell someone now must not undo it or confuse the actor, and
     a transient error must not lose the notice (docs/delivery.md, "Notices").
     """
-    return await context.services.notices.deliver(context.bot, telegram_id, text, markup, kind=kind)
+    return await context.services.notices.deliver(
+        context.bot, telegram_id, text, markup, kind=kind, about=about
+    )
 
 
 def couple_not_found(me: Caller, public_id: str) -> str:

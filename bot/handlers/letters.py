@@ -52,5 +52,5 @@ async def deliver(
         else _("{name} changed their note for “{title}”:")
     ).format(name=name, title=title)
     parts = [f"<blockquote>{esc(piece)}</blockquote>" for piece in split_text(text)]
-    await send_parts(context, reader.telegram_id, heading, parts)
+    await send_parts(context, reader.telegram_id, heading, parts, about=author.telegram_id)
     return reader.display_name

@@ -39,15 +39,18 @@ async def send_parts(
     heading: str,
     parts: list[str],
     markup: InlineKeyboardMarkup | None = None,
+    *,
+    about: int,
 ) -> None:
     """The heading with the first part, then the rest numbered (2/3, 3/3): all of it."""
     if len(parts) <= 1:
         body = f"{heading}\n{parts[0]}" if parts else heading
-        await notify(context, telegram_id, body, markup, kind=NoticeKind.PARTNER)
+        await notify(context, telegram_id, body, markup, kind=NoticeKind.PARTNER, about=about)
         return
     count = len(parts)
     for number, part in enumerate(parts, start=1):
         counter = f"({number}/{count})"
         text = f"{heading} {counter}\n{part}" if number == 1 else f"{counter}\n{part}"
         last = number == count
-        await notify(context, telegram_id, text, markup if last else None, kind=NoticeKind.PARTNER)
+        shown = markup if last else None
+        await notify(context, telegram_id, text, shown, kind=NoticeKind.PARTNER, about=about)

@@ -171,6 +171,7 @@ async def on_tell_text(update: Update, context: TwofoldContext, me: Caller, text
         f"{heading}\n\n{esc(text)}",
         reply_button(t_, partner.id),
         kind=NoticeKind.TELL,
+        about=partner.telegram_id,
     )
     if delivered is not NoticeOutcome.UNREACHABLE:
         await _keep(context, partner.id, therapist, tells.TO_THERAPIST, text)

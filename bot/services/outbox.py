@@ -49,10 +49,15 @@ async def add(
     text: str,
     markup: str | None,
     now: datetime,
+    about: int | None = None,
 ) -> int:
-    """Keep a notice and claim it for an attempt right away; return its id."""
+    """Keep a notice and claim it for an attempt right away; return its id.
+
+    `about` is the Telegram id of the person whose words the text quotes.
+    """
     notice = Notice(
-        telegram_id=telegram_id, kind=kind.value, text_ct=crypto.encrypt(text), markup=markup,
+        telegram_id=telegram_id, about_telegram_id=about, kind=kind.value,
+        text_ct=crypto.encrypt(text), markup=markup,
         created_at=now, due_at=now, lease_until=now + LEASE, attempts=1,
     )  # fmt: skip
     session.add(notice)
@@ -115,5 +120,11 @@ async def retry_later(
 
 
 async def erase_for(*, session: AsyncSession, telegram_id: int) -> None:
-    """Delete every notice waiting for this person (erasure)."""
-    await session.exec(delete(Notice).where(col(Notice.telegram_id) == telegram_id))
+    """Delete every notice waiting for this person or quoting them (erasure)."""
+    await session.exec(
+        delete(Notice).where(
+            or_(
+                col(Notice.telegram_id) == telegram_id, col(Notice.about_telegram_id) == telegram_id
+            )
+        )
+    )
