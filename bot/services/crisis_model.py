@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -133,7 +132,3 @@ def load(path: Path = MODEL_FILE) -> CrisisModel | None:
 @lru_cache(maxsize=1)
 def default_model() -> CrisisModel | None:
     return load()
-
-
-def batch_features(texts: Iterable[str]) -> list[list[int]]:
-    return [features(text) for text in texts]
