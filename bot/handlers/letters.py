@@ -6,15 +6,13 @@ receives it is decided in `bot.services.visibility.partner_receives_letter`.
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from bot.context import TwofoldContext
 from bot.db.models import Delivery, Partner
 from bot.handlers.common import esc
 from bot.handlers.parts import send_parts, split_text
 from bot.i18n import translator
 from bot.library import Exercise
-from bot.services import responses
+from bot.services import membership, responses
 from bot.services.visibility import partner_receives_letter
 
 
@@ -29,12 +27,7 @@ async def deliver(
         author = await session.get(Partner, delivery.partner_id)
         if author is None:
             return None
-        query = select(Partner).where(
-            col(Partner.couple_id) == author.couple_id,
-            col(Partner.id) != author.id,
-            col(Partner.is_current).is_(True),
-        )
-        reader = (await session.exec(query)).first()
+        reader = await membership.other_partner(session=session, partner=author)
         response = await responses.answer_of(session=session, delivery_id=delivery.id or 0)
     if (
         reader is None
