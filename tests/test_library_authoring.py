@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
-from bot.cli.exercises import register
 from bot.library import builtin_exercises_dir, category_label, load_library
 from bot.library.spanish_forms import gendered_forms
 from bot.library.validate import check_path
+from tests.test_library_cli import run
 from tests.test_library_loader import GOOD_EXERCISE, write_exercise, write_set
 
 
 @pytest.fixture(autouse=True)
 def no_operator_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXERCISES_DIR", raising=False)
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="twofold")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def exercise_text(slug: str, **replace: str) -> str:

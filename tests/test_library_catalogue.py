@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
 import pytest
 
-from bot.cli.exercises import register
 from bot.library import builtin_exercises_dir, load_library
 from bot.library.catalogue import REGENERATE, catalogue_blocks, read_blocks, replace_blocks
 from bot.library.validate import check_path
+from tests.test_library_cli import run
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "exercises.md"
 
@@ -19,15 +18,6 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "exercises.md"
 @pytest.fixture(autouse=True)
 def no_operator_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXERCISES_DIR", raising=False)
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="twofold")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_docs_catalogue_matches_the_library() -> None:

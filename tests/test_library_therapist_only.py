@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
 
 import pytest
 
-from bot.cli.exercises import register
 from bot.context import TwofoldApp
 from bot.library import load_library
 from bot.library.validate import check_path
 from tests import flows
 from tests.fakebotapi import FakeTelegram
+from tests.test_library_cli import run
 from tests.test_library_loader import write_exercise, write_set
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,15 +73,6 @@ def test_partner_facing_handlers_never_list_the_whole_library() -> None:
         if re.search(r"library\.(sets|exercises)\b(?!_)", text):
             offenders.append(path.name)
     assert offenders == []
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="twofold")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_marks_therapist_only(
