@@ -21,7 +21,7 @@ from bot.delivery.flood_wait import FloodWaitShare
 from bot.delivery.limiter import SharedLimiter
 from bot.delivery.notices import NoticeSender
 from bot.handlers import register
-from bot.handlers.menu import publish_default_menus
+from bot.handlers.menu import publish_default_menus, publish_profile
 from bot.library import Library, load_library
 from bot.services.pacing import Pacer
 from bot.update_processor import PerPersonOrder
@@ -114,6 +114,7 @@ def build_application(
             notices=notices,
         )
         await publish_default_menus(app.bot)
+        await publish_profile(app.bot)
         assert app.job_queue is not None
         jobs.schedule(app.job_queue, settings)  # every repeating job: bot/jobs.py
         logger.info("Twofold is running as @%s", app.bot.username)

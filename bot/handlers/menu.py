@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Gettext, translator
 from bot.services.identity import Identity, Role
+
+logger = logging.getLogger(__name__)
+
+# The bot's profile: shown in an empty chat before /start (description, at most 512
+# characters) and on the profile page and in shares (short description, at most 120).
+# Someone may find the bot in a bad moment, so both say first what it is not.
+DESCRIPTION = N_(
+    "Twofold delivers the homework your couples therapist gives you, in your own chat and "
+    "at your own local time. What you write is encrypted and shared only as the exercise "
+    "and your settings say.\n\n"
+    "Twofold is not an emergency service. If you or someone else is in danger, call your "
+    "local emergency number now.\n\n"
+    "To begin, open the invite link your therapist sent you."
+)
+SHORT_DESCRIPTION = N_(
+    "Homework from your couples therapist, at your own time. Not an emergency service."
+)
 
 _START = ("start", N_("Start, or open an invite link"))
 _HELP = ("help", N_("What I can do for you"))
@@ -82,6 +101,28 @@ async def publish_default_menus(bot: ExtBot[int]) -> None:
             scope=scope,
             language_code=None if language == DEFAULT_LANGUAGE else language,
         )
+
+
+async def publish_profile(bot: ExtBot[int]) -> None:
+    """Set the bot's description and short description in every language, where changed."""
+    for language in LANGUAGES:
+        _ = translator(language)
+        code = None if language == DEFAULT_LANGUAGE else language
+        # Read first: an unchanged text is not set again at each start (Telegram limits
+        # how often a bot may change its profile). A failure only leaves the old text in
+        # place, so it is logged and never stops the bot from starting.
+        try:
+            current = await bot.get_my_description(language_code=code)
+            if current.description != _(DESCRIPTION):
+                await bot.set_my_description(_(DESCRIPTION), language_code=code)
+        except TelegramError as error:
+            logger.warning("could not set the bot's description (%s): %s", language, error)
+        try:
+            short = await bot.get_my_short_description(language_code=code)
+            if short.short_description != _(SHORT_DESCRIPTION):
+                await bot.set_my_short_description(_(SHORT_DESCRIPTION), language_code=code)
+        except TelegramError as error:
+            logger.warning("could not set the bot's short description (%s): %s", language, error)
 
 
 async def publish_menu_for(bot: ExtBot[int], identity: Identity) -> None:

@@ -96,6 +96,56 @@ async def delete_my_commands(state: State, p: Params) -> Any:
     return True
 
 
+# Telegram's limits for the bot's profile texts (Bot API: setMyDescription and
+# setMyShortDescription); an empty text removes the one for that language.
+DESCRIPTION_LIMITS = {"description": 512, "short": 120}
+
+
+def _description_language(p: Params) -> str:
+    language = p.text("language_code") or ""
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    return language
+
+
+def _set_description(state: State, p: Params, kind: str, field: str) -> Any:
+    language = _description_language(p)
+    text = p.text(field) or ""
+    if len(text) > DESCRIPTION_LIMITS[kind]:
+        raise bad_request(f"{field.replace('_', ' ')} is too long")
+    if text:
+        state.descriptions[(kind, language)] = text
+    else:
+        state.descriptions.pop((kind, language), None)
+    state.signal.pulse()
+    return True
+
+
+def _get_description(state: State, p: Params, kind: str) -> str:
+    language = _description_language(p)
+    return state.descriptions.get((kind, language), "")
+
+
+@api("setMyDescription")
+async def set_my_description(state: State, p: Params) -> Any:
+    return _set_description(state, p, "description", "description")
+
+
+@api("getMyDescription")
+async def get_my_description(state: State, p: Params) -> Any:
+    return {"description": _get_description(state, p, "description")}
+
+
+@api("setMyShortDescription")
+async def set_my_short_description(state: State, p: Params) -> Any:
+    return _set_description(state, p, "short", "short_description")
+
+
+@api("getMyShortDescription")
+async def get_my_short_description(state: State, p: Params) -> Any:
+    return {"short_description": _get_description(state, p, "short")}
+
+
 @api("getChat")
 async def get_chat(state: State, p: Params) -> Any:
     return state.chat_full_json(state.chat_from(p))

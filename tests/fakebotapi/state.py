@@ -63,6 +63,8 @@ class State:
         self.callbacks: dict[str, bool] = {}  # callback query id -> answered
         self.answers: dict[str, CallbackAnswer] = {}
         self.commands: dict[tuple[str, int | None, str], list[BotCommand]] = {}
+        # setMyDescription / setMyShortDescription: ("description" | "short", language) -> text
+        self.descriptions: dict[tuple[str, str], str] = {}
         self.calls: list[ApiCall] = []
         self.errors: list[ApiErrorRecord] = []
         self._ids = itertools.count(1)
