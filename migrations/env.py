@@ -36,6 +36,10 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Alembic treats SQLite's DDL as non-transactional and so commits mid-way, which
+        # drops the BEGIN IMMEDIATE lock: two processes starting at once then both ran a
+        # migration. SQLite's DDL is transactional; one transaction keeps the lock.
+        transactional_ddl=True,
     )
     # On SQLite the transaction opens with BEGIN IMMEDIATE (see bot.db.engine), which
     # is the lock; PostgreSQL gets an advisory lock held until the transaction ends.
