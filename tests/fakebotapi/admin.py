@@ -61,14 +61,19 @@ async def get_webhook_info(state: State, p: Params) -> Any:
     return state.updates.webhook_info_json()
 
 
+def _language_code(p: Params) -> str:
+    """The optional two-letter `language_code` of the command and profile methods."""
+    language = p.text("language_code") or ""
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    return language
+
+
 def _command_key(state: State, p: Params) -> tuple[str, int | None, str]:
     kind, chat_id = scope_key(p.json("scope"))
     if chat_id is not None:
         state.chat(chat_id)
-    language = p.text("language_code") or ""
-    if language and not re.fullmatch(r"[a-z]{2}", language):
-        raise bad_request("invalid language code specified")
-    return kind, chat_id, language
+    return kind, chat_id, _language_code(p)
 
 
 @api("setMyCommands")
@@ -101,15 +106,8 @@ async def delete_my_commands(state: State, p: Params) -> Any:
 DESCRIPTION_LIMITS = {"description": 512, "short": 120}
 
 
-def _description_language(p: Params) -> str:
-    language = p.text("language_code") or ""
-    if language and not re.fullmatch(r"[a-z]{2}", language):
-        raise bad_request("invalid language code specified")
-    return language
-
-
 def _set_description(state: State, p: Params, kind: str, field: str) -> Any:
-    language = _description_language(p)
+    language = _language_code(p)
     text = p.text(field) or ""
     if len(text) > DESCRIPTION_LIMITS[kind]:
         raise bad_request(f"{field.replace('_', ' ')} is too long")
@@ -122,7 +120,7 @@ def _set_description(state: State, p: Params, kind: str, field: str) -> Any:
 
 
 def _get_description(state: State, p: Params, kind: str) -> str:
-    language = _description_language(p)
+    language = _language_code(p)
     return state.descriptions.get((kind, language), "")
 
 
