@@ -61,9 +61,6 @@ class Couple(SQLModel, table=True):
     label: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_brief_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # /brief window
-    # The therapist's last session with the couple (`/session <couple> <date>`), a calendar
-    # date in the therapist's own reckoning: the default start of the next brief's period.
-    last_session_on: date | None = Field(default=None)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
